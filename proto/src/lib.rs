@@ -1,0 +1,37 @@
+//! Redress's wire contract: prost messages and tonic clients and servers
+//! generated from `proto/`, plus the encoded descriptor set that each server
+//! offers through gRPC reflection.
+//!
+//! The generated code is not edited by hand; change the `.proto` files.
+
+#![allow(missing_docs, clippy::all, clippy::pedantic, missing_debug_implementations)]
+
+/// The encoded `FileDescriptorSet` of every Redress proto file and its
+/// imports, for `tonic-reflection`.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/redress_descriptor.bin"));
+
+/// Vendored Google API types.
+pub mod google {
+    /// `google.api` annotations.
+    pub mod api {
+        include!(concat!(env!("OUT_DIR"), "/google.api.rs"));
+    }
+    /// `google.type` common types.
+    pub mod r#type {
+        include!(concat!(env!("OUT_DIR"), "/google.r#type.rs"));
+    }
+}
+
+/// The `redress.*` packages, nested as the generated code expects.
+pub mod redress {
+    /// `redress.customers.*`
+    pub mod customers {
+        /// `redress.customers.v1`: who the customer is.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/redress.customers.v1.rs"));
+        }
+    }
+}
+
+pub use redress::customers;
