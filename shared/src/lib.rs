@@ -1,1 +1,11 @@
-//! placeholder
+//! `redress-platform`: what every Redress service stands on.
+//!
+//! Configuration, telemetry, the database layer (pools, per-service schemas
+//! and roles, migrations, the private development cluster), gRPC server and
+//! client plumbing, authentication, errors in the AIP-193 shape, keyset page
+//! tokens, `request_id` idempotency, an injectable clock, and test support.
+//! Services depend on this crate; it depends on no service.
+
+pub mod secret;
+
+pub use secret::Secret;
