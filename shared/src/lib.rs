@@ -6,6 +6,10 @@
 //! tokens, `request_id` idempotency, an injectable clock, and test support.
 //! Services depend on this crate; it depends on no service.
 
+pub mod clock;
+pub mod error;
+pub mod idempotency;
+pub mod page;
 pub mod secret;
 
 pub use secret::Secret;
