@@ -279,6 +279,11 @@ impl FieldViolations {
         }
     }
 
+    /// Adds all of `other`'s violations.
+    pub fn merge(&mut self, other: FieldViolations) {
+        self.0.extend(other.0);
+    }
+
     /// Whether no field is bad.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -11,5 +11,6 @@ pub mod error;
 pub mod idempotency;
 pub mod page;
 pub mod secret;
+pub mod wire;
 
 pub use secret::Secret;

@@ -1,0 +1,310 @@
+//! Operations on what happens to a customer: transactions (which move grade
+//! and stage), interactions, satisfaction answers, and the churn report.
+
+use jiff::{SignedDuration, Timestamp};
+use prost::Message;
+use redress_platform::auth::Caller;
+use redress_platform::error::{ApiError, FieldViolations};
+use redress_platform::idempotency::Claim;
+use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::wire;
+use redress_proto::customers::v1 as pb;
+use uuid::Uuid;
+
+use super::enums::{WireEnum, to_wire_opt};
+use super::{
+    CustomerApi, claim, convert, customer_id, customer_not_found, erased, fingerprint, replay,
+    request_id,
+};
+use crate::domain::activity::not_in_future;
+use crate::domain::churn::{ChurnReport, Row};
+use crate::store::customers as profiles;
+use crate::store::{activity as store, churn, standing};
+
+impl CustomerApi {
+    pub(super) async fn record_transaction(
+        &self,
+        caller: &Caller,
+        request: pb::RecordTransactionRequest,
+    ) -> Result<pb::RecordTransactionResponse, ApiError> {
+        let now = self.clock.now();
+        let mut v = FieldViolations::new();
+        let customer = customer_id(&mut v, "parent", &request.parent);
+        let request_id = request_id(&mut v, &request.request_id);
+        let transaction = match &request.transaction {
+            None => {
+                v.add("transaction", "is required");
+                None
+            }
+            Some(t) => match convert::new_transaction(t, "transaction", now) {
+                Ok(t) => Some(t),
+                Err(errors) => {
+                    v.merge(errors);
+                    None
+                }
+            },
+        };
+        v.into_result()?;
+        let (Some(customer), Some(transaction)) = (customer, transaction) else {
+            return Err(ApiError::Internal);
+        };
+        let fp = fingerprint(&request, |r| r.request_id.clear());
+
+        let mut tx = self.pool.begin().await?;
+        let claim = claim(&mut tx, "RecordTransaction", request_id, caller, &fp).await?;
+        if let Claim::Replay(answer) = claim {
+            return replay(&answer);
+        }
+        let record = profiles::lock(&mut tx, customer)
+            .await?
+            .ok_or_else(|| customer_not_found(customer))?;
+        if record.erase_time.is_some() {
+            return Err(erased(&record));
+        }
+        let id = Uuid::now_v7();
+        store::insert_transaction(&mut tx, customer, id, &transaction, now).await?;
+        standing::refresh(&mut tx, customer, now, &self.policies).await?;
+        let after = profiles::get(&mut tx, customer).await?.ok_or(ApiError::Internal)?;
+        let response = pb::RecordTransactionResponse {
+            transaction: Some(convert::transaction(customer, id, &transaction, now)),
+            customer: Some(convert::customer(&after)),
+        };
+        claim.finish(&mut tx, &response.encode_to_vec()).await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    pub(super) async fn record_interaction(
+        &self,
+        caller: &Caller,
+        request: pb::RecordInteractionRequest,
+    ) -> Result<pb::RecordInteractionResponse, ApiError> {
+        let now = self.clock.now();
+        let mut v = FieldViolations::new();
+        let customer = customer_id(&mut v, "parent", &request.parent);
+        let request_id = request_id(&mut v, &request.request_id);
+        let interaction = match &request.interaction {
+            None => {
+                v.add("interaction", "is required");
+                None
+            }
+            Some(i) => match convert::new_interaction(i, "interaction", caller.acting_subject(), now)
+            {
+                Ok(i) => Some(i),
+                Err(errors) => {
+                    v.merge(errors);
+                    None
+                }
+            },
+        };
+        v.into_result()?;
+        let (Some(customer), Some(interaction)) = (customer, interaction) else {
+            return Err(ApiError::Internal);
+        };
+        let fp = fingerprint(&request, |r| r.request_id.clear());
+
+        let mut tx = self.pool.begin().await?;
+        let claim = claim(&mut tx, "RecordInteraction", request_id, caller, &fp).await?;
+        if let Claim::Replay(answer) = claim {
+            return replay(&answer);
+        }
+        let record = profiles::lock(&mut tx, customer)
+            .await?
+            .ok_or_else(|| customer_not_found(customer))?;
+        if record.erase_time.is_some() {
+            return Err(erased(&record));
+        }
+        let id = Uuid::now_v7();
+        store::insert_interaction(&mut tx, customer, id, &interaction, now).await?;
+        let response = pb::RecordInteractionResponse {
+            interaction: Some(convert::interaction(
+                customer,
+                &store::InteractionRecord {
+                    id,
+                    interaction,
+                    create_time: now,
+                },
+            )),
+        };
+        claim.finish(&mut tx, &response.encode_to_vec()).await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    pub(super) async fn list_interactions(
+        &self,
+        request: pb::ListInteractionsRequest,
+    ) -> Result<pb::ListInteractionsResponse, ApiError> {
+        let mut v = FieldViolations::new();
+        let customer = customer_id(&mut v, "parent", &request.parent);
+        let limit = v.check("page_size", page::page_size(request.page_size));
+        let fingerprint = Fingerprint::of(&[request.parent.as_bytes()]);
+        let after = match v.check(
+            "page_token",
+            PageToken::decode(&request.page_token, fingerprint),
+        ) {
+            Some(Some(cursor)) => {
+                let parsed = decode_interaction_cursor(&cursor);
+                if parsed.is_none() {
+                    v.add("page_token", "page token is not valid");
+                }
+                parsed
+            }
+            _ => None,
+        };
+        v.into_result()?;
+        let (Some(customer), Some(limit)) = (customer, limit) else {
+            return Err(ApiError::Internal);
+        };
+        let mut conn = self.pool.acquire().await?;
+        if profiles::get(&mut conn, customer).await?.is_none() {
+            return Err(customer_not_found(customer));
+        }
+        let rows = store::list_interactions(&mut conn, customer, after, limit + 1).await?;
+        let (rows, next_page_token) = page::next_page(rows, limit, fingerprint, |r| {
+            let mut cursor = r.interaction.occur_time.as_microsecond().to_be_bytes().to_vec();
+            cursor.extend_from_slice(r.id.as_bytes());
+            cursor
+        });
+        Ok(pb::ListInteractionsResponse {
+            interactions: rows.iter().map(|r| convert::interaction(customer, r)).collect(),
+            next_page_token,
+        })
+    }
+
+    pub(super) async fn record_satisfaction(
+        &self,
+        caller: &Caller,
+        request: pb::RecordSatisfactionRequest,
+    ) -> Result<pb::RecordSatisfactionResponse, ApiError> {
+        let now = self.clock.now();
+        let mut v = FieldViolations::new();
+        let customer = customer_id(&mut v, "parent", &request.parent);
+        let request_id = request_id(&mut v, &request.request_id);
+        let answer = match &request.record {
+            None => {
+                v.add("record", "is required");
+                None
+            }
+            Some(r) => match convert::new_satisfaction(r, "record", now) {
+                Ok(a) => Some(a),
+                Err(errors) => {
+                    v.merge(errors);
+                    None
+                }
+            },
+        };
+        v.into_result()?;
+        let (Some(customer), Some(answer)) = (customer, answer) else {
+            return Err(ApiError::Internal);
+        };
+        let fp = fingerprint(&request, |r| r.request_id.clear());
+
+        let mut tx = self.pool.begin().await?;
+        let claim = claim(&mut tx, "RecordSatisfaction", request_id, caller, &fp).await?;
+        if let Claim::Replay(stored) = claim {
+            return replay(&stored);
+        }
+        let record = profiles::lock(&mut tx, customer)
+            .await?
+            .ok_or_else(|| customer_not_found(customer))?;
+        if record.erase_time.is_some() {
+            return Err(erased(&record));
+        }
+        let id = Uuid::now_v7();
+        let (summary, latest) = store::insert_satisfaction(
+            &mut tx,
+            customer,
+            id,
+            &answer,
+            &self.settings.satisfaction,
+            now,
+        )
+        .await?;
+        let response = pb::RecordSatisfactionResponse {
+            record: Some(convert::satisfaction_record(customer, id, &answer, now)),
+            summary: Some(convert::satisfaction_summary(&summary, latest)),
+        };
+        claim.finish(&mut tx, &response.encode_to_vec()).await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    pub(super) async fn churn_report(
+        &self,
+        request: pb::GetChurnReportRequest,
+    ) -> Result<pb::GetChurnReportResponse, ApiError> {
+        let now = self.clock.now();
+        let mut v = FieldViolations::new();
+        let mut time = |field: &str, value: &Option<prost_types::Timestamp>, v: &mut FieldViolations| -> Option<Timestamp> {
+            match value {
+                None => {
+                    v.add(field, "is required");
+                    None
+                }
+                Some(t) => v.check(field, wire::from_timestamp(t)),
+            }
+        };
+        let start = time("start_time", &request.start_time, &mut v);
+        let end = time("end_time", &request.end_time, &mut v);
+        if let (Some(start), Some(end)) = (start, end) {
+            if end <= start {
+                v.add("end_time", "must be after start_time");
+            }
+            if !not_in_future(end, now) {
+                v.add("end_time", "must not be in the future");
+            }
+        }
+        v.into_result()?;
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(ApiError::Internal);
+        };
+        let length: SignedDuration = end.duration_since(start);
+        let previous_start = start
+            .checked_sub(length)
+            .map_err(|_| ApiError::invalid("start_time", "is too early to compare with the period before"))?;
+        let mut conn = self.pool.acquire().await?;
+        let current = churn::cells(&mut conn, start, end).await?;
+        let previous = churn::cells(&mut conn, previous_start, start).await?;
+        let report = self.settings.churn.report(&current, &previous);
+        Ok(churn_response(&report, self.settings.churn.rise_threshold_points, previous_start))
+    }
+}
+
+fn decode_interaction_cursor(cursor: &[u8]) -> Option<(Timestamp, Uuid)> {
+    let (micros, id) = cursor.split_at_checked(8)?;
+    let micros = i64::from_be_bytes(micros.try_into().ok()?);
+    Some((Timestamp::from_microsecond(micros).ok()?, Uuid::from_slice(id).ok()?))
+}
+
+fn churn_response(
+    report: &ChurnReport,
+    threshold: f64,
+    previous_start: Timestamp,
+) -> pb::GetChurnReportResponse {
+    fn row<G>(r: &Row<G>, group: pb::churn_row::Group) -> pb::ChurnRow {
+        pb::ChurnRow {
+            group: Some(group),
+            active_at_start: r.current.active,
+            churned: r.current.churned,
+            churn_rate_percent: r.current.rate_percent(),
+            previous_churn_rate_percent: r.previous.rate_percent(),
+            flagged: r.flagged,
+        }
+    }
+    pb::GetChurnReportResponse {
+        by_grade: report
+            .by_grade
+            .iter()
+            .map(|r| row(r, pb::churn_row::Group::ValueGrade(r.group.to_wire())))
+            .collect(),
+        by_size: report
+            .by_size
+            .iter()
+            .map(|r| row(r, pb::churn_row::Group::Size(to_wire_opt(r.group))))
+            .collect(),
+        warning: report.warning,
+        rise_threshold_points: threshold,
+        previous_start_time: Some(wire::timestamp(previous_start)),
+    }
+}

@@ -1,0 +1,222 @@
+//! The gRPC face of the customers service: thin handlers that take the
+//! caller from the request, validate into domain types, perform the operation
+//! in one transaction, and map every error through [`ApiError::into_status`].
+
+pub mod access;
+mod activity;
+pub mod convert;
+pub mod enums;
+pub mod mask;
+mod profiles;
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use prost::Message;
+use redress_platform::auth::Caller;
+use redress_platform::clock::SharedClock;
+use redress_platform::error::{ApiError, ErrorDomain, FieldViolations};
+use redress_platform::idempotency::{self, Claim};
+use redress_proto::customers::v1 as pb;
+use sqlx::PgPool;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::Settings;
+use crate::domain::names;
+use crate::store::customers::CustomerRecord;
+use crate::store::standing::Policies;
+
+/// The error domain of this service.
+pub const DOMAIN: ErrorDomain = "customers.redress";
+
+/// The CustomerService implementation.
+#[derive(Debug, Clone)]
+pub struct CustomerApi {
+    pool: PgPool,
+    clock: SharedClock,
+    settings: Arc<Settings>,
+    policies: Arc<Policies>,
+}
+
+impl CustomerApi {
+    /// An API over `pool` with time from `clock`.
+    pub fn new(pool: PgPool, clock: SharedClock, settings: Arc<Settings>) -> Self {
+        let policies = Arc::new(Policies {
+            grading: settings.grading.clone(),
+            lifecycle: settings.lifecycle.clone(),
+        });
+        Self {
+            pool,
+            clock,
+            settings,
+            policies,
+        }
+    }
+}
+
+/// The caller the authentication layer put on the request.
+fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
+    Caller::from_request(request).cloned()
+}
+
+/// Runs an operation and maps its error to a status.
+fn respond<T>(result: Result<T, ApiError>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(|e| e.into_status(DOMAIN))
+}
+
+/// Parses `customers/{id}` from `field`, recording a violation.
+fn customer_id(v: &mut FieldViolations, field: &str, name: &str) -> Option<Uuid> {
+    v.check(field, names::parse_customer(name))
+}
+
+/// Parses a request id field, recording a violation.
+fn request_id(v: &mut FieldViolations, raw: &str) -> Option<Uuid> {
+    v.check("request_id", idempotency::parse_request_id(raw)).flatten()
+}
+
+/// The fingerprint of a request whose `request_id` was cleared by `clear`.
+fn fingerprint<M: Message + Clone>(request: &M, clear: impl FnOnce(&mut M)) -> Vec<u8> {
+    let mut copy = request.clone();
+    clear(&mut copy);
+    idempotency::fingerprint(&copy.encode_to_vec())
+}
+
+/// Decodes a stored answer of a repeated request.
+fn replay<M: Message + Default>(bytes: &[u8]) -> Result<M, ApiError> {
+    M::decode(bytes).map_err(|_| {
+        tracing::error!("a stored idempotent response does not decode");
+        ApiError::Internal
+    })
+}
+
+/// Claims a request id within `tx`.
+async fn claim(
+    tx: &mut sqlx::PgConnection,
+    operation: &'static str,
+    request_id: Option<Uuid>,
+    caller: &Caller,
+    fingerprint: &[u8],
+) -> Result<Claim, ApiError> {
+    Claim::take(tx, operation, request_id, &caller.subject, fingerprint).await
+}
+
+/// NOT_FOUND for a customer id.
+fn customer_not_found(id: Uuid) -> ApiError {
+    ApiError::not_found("Customer", names::customer(id))
+}
+
+/// FAILED_PRECONDITION for changing an erased customer.
+fn erased(record: &CustomerRecord) -> ApiError {
+    ApiError::FailedPrecondition {
+        reason: "CUSTOMER_ERASED",
+        message: format!(
+            "{} was erased; its personal data can no longer change",
+            names::customer(record.id)
+        ),
+        allowed: vec!["GetCustomer".into(), "ListInteractions".into()],
+    }
+}
+
+type SelectStream = Pin<Box<dyn Stream<Item = Result<pb::SelectCustomersResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::customer_service_server::CustomerService for CustomerApi {
+    async fn create_customer(
+        &self,
+        request: Request<pb::CreateCustomerRequest>,
+    ) -> Result<Response<pb::CreateCustomerResponse>, Status> {
+        let caller = caller(&request)?;
+        respond(self.create(&caller, request.into_inner()).await)
+    }
+
+    async fn get_customer(
+        &self,
+        request: Request<pb::GetCustomerRequest>,
+    ) -> Result<Response<pb::GetCustomerResponse>, Status> {
+        respond(self.get(request.into_inner()).await)
+    }
+
+    async fn batch_get_customers(
+        &self,
+        request: Request<pb::BatchGetCustomersRequest>,
+    ) -> Result<Response<pb::BatchGetCustomersResponse>, Status> {
+        respond(self.batch_get(request.into_inner()).await)
+    }
+
+    async fn update_customer(
+        &self,
+        request: Request<pb::UpdateCustomerRequest>,
+    ) -> Result<Response<pb::UpdateCustomerResponse>, Status> {
+        respond(self.update(request.into_inner()).await)
+    }
+
+    async fn list_customers(
+        &self,
+        request: Request<pb::ListCustomersRequest>,
+    ) -> Result<Response<pb::ListCustomersResponse>, Status> {
+        respond(self.list(request.into_inner()).await)
+    }
+
+    async fn search_customers_by_contact(
+        &self,
+        request: Request<pb::SearchCustomersByContactRequest>,
+    ) -> Result<Response<pb::SearchCustomersByContactResponse>, Status> {
+        respond(self.search(request.into_inner()).await)
+    }
+
+    async fn record_transaction(
+        &self,
+        request: Request<pb::RecordTransactionRequest>,
+    ) -> Result<Response<pb::RecordTransactionResponse>, Status> {
+        let caller = caller(&request)?;
+        respond(self.record_transaction(&caller, request.into_inner()).await)
+    }
+
+    async fn record_interaction(
+        &self,
+        request: Request<pb::RecordInteractionRequest>,
+    ) -> Result<Response<pb::RecordInteractionResponse>, Status> {
+        let caller = caller(&request)?;
+        respond(self.record_interaction(&caller, request.into_inner()).await)
+    }
+
+    async fn list_interactions(
+        &self,
+        request: Request<pb::ListInteractionsRequest>,
+    ) -> Result<Response<pb::ListInteractionsResponse>, Status> {
+        respond(self.list_interactions(request.into_inner()).await)
+    }
+
+    async fn record_satisfaction(
+        &self,
+        request: Request<pb::RecordSatisfactionRequest>,
+    ) -> Result<Response<pb::RecordSatisfactionResponse>, Status> {
+        let caller = caller(&request)?;
+        respond(self.record_satisfaction(&caller, request.into_inner()).await)
+    }
+
+    type SelectCustomersStream = SelectStream;
+
+    async fn select_customers(
+        &self,
+        request: Request<pb::SelectCustomersRequest>,
+    ) -> Result<Response<Self::SelectCustomersStream>, Status> {
+        respond(self.select(request.into_inner()))
+    }
+
+    async fn get_churn_report(
+        &self,
+        request: Request<pb::GetChurnReportRequest>,
+    ) -> Result<Response<pb::GetChurnReportResponse>, Status> {
+        respond(self.churn_report(request.into_inner()).await)
+    }
+
+    async fn erase_customer(
+        &self,
+        request: Request<pb::EraseCustomerRequest>,
+    ) -> Result<Response<pb::EraseCustomerResponse>, Status> {
+        respond(self.erase(request.into_inner()).await)
+    }
+}
