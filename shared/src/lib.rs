@@ -6,11 +6,18 @@
 //! tokens, `request_id` idempotency, an injectable clock, and test support.
 //! Services depend on this crate; it depends on no service.
 
+pub mod auth;
 pub mod clock;
+pub mod config;
+pub mod db;
 pub mod error;
+pub mod grpc;
 pub mod idempotency;
 pub mod page;
+pub mod pg_local;
 pub mod secret;
+pub mod telemetry;
+pub mod testing;
 pub mod wire;
 
 pub use secret::Secret;

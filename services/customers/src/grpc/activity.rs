@@ -236,7 +236,7 @@ impl CustomerApi {
     ) -> Result<pb::GetChurnReportResponse, ApiError> {
         let now = self.clock.now();
         let mut v = FieldViolations::new();
-        let mut time = |field: &str, value: &Option<prost_types::Timestamp>, v: &mut FieldViolations| -> Option<Timestamp> {
+        let time = |field: &str, value: &Option<prost_types::Timestamp>, v: &mut FieldViolations| -> Option<Timestamp> {
             match value {
                 None => {
                     v.add(field, "is required");

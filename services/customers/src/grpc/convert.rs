@@ -13,14 +13,16 @@ use redress_proto::customers::v1 as pb;
 use redress_proto::google::r#type::Money as PbMoney;
 
 use super::enums::{WireEnum, to_wire_opt};
-use crate::domain::activity::{NewInteraction, NewTransaction, not_in_future};
+use crate::domain::activity::{
+    Direction, NewInteraction, NewTransaction, TransactionKind, not_in_future,
+};
 use crate::domain::contact::{
     ContactAddress, ContactPoint, DefaultRegion, Email, Phone, PostalAddress,
 };
 use crate::domain::money::Money;
 use crate::domain::names;
 use crate::domain::profile::{
-    Consent, CustomerKind, DisplayName, Identifier, Locale, MAX_CONTACT_POINTS, MAX_TAGS,
+    Channel, Consent, CustomerKind, DisplayName, Identifier, Locale, MAX_CONTACT_POINTS, MAX_TAGS,
     Profile, TimeZoneName, optional_text, required_text,
 };
 use crate::domain::satisfaction::{Answer, Summary};
@@ -414,17 +416,7 @@ pub fn new_transaction(
         create_time: _,
     } = transaction;
     let mut v = FieldViolations::new();
-    let kind = match WireEnum::from_wire(*kind) {
-        Ok(Some(kind)) => Some(kind),
-        Ok(None) => {
-            v.add(format!("{path}.kind"), "is required");
-            None
-        }
-        Err(e) => {
-            v.add(format!("{path}.kind"), e);
-            None
-        }
-    };
+    let kind = required_enum::<TransactionKind>(&mut v, &format!("{path}.kind"), *kind);
     let amount = match amount {
         Some(PbMoney {
             currency_code,
@@ -519,19 +511,8 @@ pub fn new_interaction(
         create_time: _,
     } = interaction;
     let mut v = FieldViolations::new();
-    let mut required = |field: &str, result: Result<Option<_>, &'static str>, v: &mut FieldViolations| match result {
-        Ok(Some(value)) => Some(value),
-        Ok(None) => {
-            v.add(format!("{path}.{field}"), "is required");
-            None
-        }
-        Err(e) => {
-            v.add(format!("{path}.{field}"), e);
-            None
-        }
-    };
-    let channel = required("channel", WireEnum::from_wire(*channel), &mut v);
-    let direction = required("direction", WireEnum::from_wire(*direction), &mut v);
+    let channel = required_enum::<Channel>(&mut v, &format!("{path}.channel"), *channel);
+    let direction = required_enum::<Direction>(&mut v, &format!("{path}.direction"), *direction);
     let summary = v.check(format!("{path}.summary"), required_text(summary, 4000));
     let agent = match v.check(format!("{path}.agent"), optional_text(agent, 200)) {
         Some(a) if a.is_empty() => Some(caller.to_string()),
@@ -556,6 +537,21 @@ pub fn new_interaction(
             })
         }
         _ => Err(v),
+    }
+}
+
+/// A required enum field: unspecified and unknown numbers are violations.
+fn required_enum<T: WireEnum>(v: &mut FieldViolations, field: &str, raw: i32) -> Option<T> {
+    match T::from_wire(raw) {
+        Ok(Some(value)) => Some(value),
+        Ok(None) => {
+            v.add(field, "is required");
+            None
+        }
+        Err(e) => {
+            v.add(field, e);
+            None
+        }
     }
 }
 

@@ -1,0 +1,106 @@
+//! A service's connection pool, confined to its schema: every connection
+//! starts with `search_path` set to the schema alone, names itself
+//! `redress-<schema>` in `pg_stat_activity`, and carries a statement timeout.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::{DbError, check_schema_name, url::parse_options};
+use crate::secret::Secret;
+
+/// Pool sizing and timeouts, read from configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PoolSettings {
+    /// Most connections open at once; at least 1.
+    pub max_connections: u32,
+    /// Connections kept open even when idle; at most `max_connections`.
+    pub min_connections: u32,
+    /// How long a caller waits for a free connection, in milliseconds.
+    pub acquire_timeout_ms: u64,
+    /// Server-side limit on one statement, in milliseconds; 0 means none.
+    pub statement_timeout_ms: u64,
+    /// Idle connections above `min_connections` close after this many seconds.
+    pub idle_timeout_s: u64,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            min_connections: 0,
+            acquire_timeout_ms: 5_000,
+            statement_timeout_ms: 30_000,
+            idle_timeout_s: 300,
+        }
+    }
+}
+
+/// Opens a pool on `url` for `schema` (one connection is made at once, so a
+/// bad URL or password fails here rather than at the first request).
+pub async fn connect(
+    url: &Secret,
+    schema: &str,
+    settings: &PoolSettings,
+) -> Result<PgPool, DbError> {
+    let options = parse_options(url.expose())?;
+    connect_with(options, schema, settings).await
+}
+
+/// [`connect`] from already parsed options.
+pub async fn connect_with(
+    options: PgConnectOptions,
+    schema: &str,
+    settings: &PoolSettings,
+) -> Result<PgPool, DbError> {
+    check_schema_name(schema)?;
+    let options = options
+        .application_name(&format!("redress-{schema}"))
+        .options([
+            ("search_path", schema.to_owned()),
+            (
+                "statement_timeout",
+                settings.statement_timeout_ms.to_string(),
+            ),
+        ]);
+    let max = settings.max_connections.max(1);
+    PgPoolOptions::new()
+        .max_connections(max)
+        .min_connections(settings.min_connections.min(max))
+        .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
+        .idle_timeout(Duration::from_secs(settings.idle_timeout_s))
+        .connect_with(options)
+        .await
+        .map_err(|source| DbError::Connect {
+            schema: schema.to_owned(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_settings_default_and_deserialise_partially() {
+        let defaults = PoolSettings::default();
+        assert_eq!(defaults.max_connections, 10);
+        assert_eq!(defaults.min_connections, 0);
+        assert_eq!(defaults.acquire_timeout_ms, 5_000);
+        assert_eq!(defaults.statement_timeout_ms, 30_000);
+        assert_eq!(defaults.idle_timeout_s, 300);
+
+        let settings: PoolSettings =
+            serde::Deserialize::deserialize(serde::de::value::MapDeserializer::<
+                _,
+                serde::de::value::Error,
+            >::new(
+                [("max_connections", 3_u64)].into_iter()
+            ))
+            .expect("deserialises");
+        assert_eq!(settings.max_connections, 3);
+        assert_eq!(settings.statement_timeout_ms, 30_000);
+    }
+}
