@@ -163,9 +163,13 @@ impl Config {
     }
 
     /// A service's own table, such as `customers`, with the service's
-    /// defaults filling what the layers leave out.
+    /// defaults filling what the layers leave out (all of it when the table
+    /// is absent).
     pub fn service<T: DeserializeOwned>(&self, table: &str) -> Result<T, ConfigError> {
-        self.figment.extract_inner(table).map_err(|e| Box::new(e).into())
+        self.figment
+            .focus(table)
+            .extract()
+            .map_err(|e| Box::new(e).into())
     }
 
     /// Whether a key is set in any layer.

@@ -94,11 +94,7 @@ pub struct CustomersService {
 /// Reads this service's settings and its listen address from `config`.
 pub fn service_settings(config: &Config) -> Result<(ServiceSettings, Settings), BuildError> {
     let service: ServiceSettings = config.service(NAME)?;
-    let settings: Settings = if config.contains(NAME) {
-        config.service(NAME)?
-    } else {
-        Settings::default()
-    };
+    let settings: Settings = config.service(NAME)?;
     settings.validate().map_err(BuildError::Policy)?;
     Ok((service, settings))
 }

@@ -1,0 +1,103 @@
+//! Health and reflection answer a client that is not ours: Python's grpcio
+//! (the C-core gRPC implementation) checks the customers port the way a load
+//! balancer or `grpcurl` would. The test keeps its own Python environment
+//! under the target directory and installs grpcio there from PyPI the first
+//! time, so it needs only `python3` on the machine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use redress_platform::auth::{AuthSettings, Verifier, generate_dev_secret};
+use redress_platform::clock::SystemClock;
+use redress_platform::db::{self, PoolSettings};
+use redress_platform::grpc::GrpcSettings;
+use redress_platform::testing::TestDatabase;
+
+/// The Python packages the check needs.
+const PACKAGES: &[&str] = &[
+    "grpcio==1.85.1",
+    "grpcio-health-checking==1.85.1",
+    "grpcio-reflection==1.85.1",
+];
+
+fn target_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target")
+}
+
+/// A Python with grpcio, made once and reused.
+fn python() -> PathBuf {
+    let venv = target_dir().join("redress-test-python");
+    let python = venv.join("bin/python");
+    let ready = venv.join(".ready");
+    if ready.exists() {
+        return python;
+    }
+    let status = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("python3 runs (install Python 3 to run this test)");
+    assert!(status.success(), "python3 -m venv failed");
+    let status = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(PACKAGES)
+        .status()
+        .expect("pip runs");
+    assert!(status.success(), "pip install of grpcio failed");
+    std::fs::write(&ready, PACKAGES.join("\n")).expect("mark the environment ready");
+    python
+}
+
+#[tokio::test]
+async fn health_and_reflection_answer_an_independent_grpc_client() {
+    // Arrange: the customers service on a free port, real database.
+    let database = TestDatabase::new().await;
+    let login = database.provision(&redress_customers::schema()).await;
+    let pool = db::connect(&login, "customers", &PoolSettings::default())
+        .await
+        .expect("customers pool");
+    let verifier = Verifier::new(&AuthSettings::development(generate_dev_secret())).expect("verifier");
+    let service = redress_customers::build_with(
+        "127.0.0.1:0".parse().expect("address"),
+        &GrpcSettings::default(),
+        redress_customers::Settings::default(),
+        redress_customers::Dependencies {
+            pool,
+            clock: SystemClock::shared(),
+            verifier: Arc::new(verifier),
+        },
+    )
+    .await
+    .expect("service binds");
+    let address = service.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(service.run_until(async {
+        let _ = stopped.await;
+    }));
+    let python = tokio::task::spawn_blocking(python).await.expect("python set-up");
+
+    // Act: the Python client checks health and reflection.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/check.py");
+    let output = tokio::process::Command::new(python)
+        .arg(script)
+        .arg(address.to_string())
+        .arg("redress.customers.v1.CustomerService")
+        .output()
+        .await
+        .expect("the check runs");
+
+    // Assert
+    let _ = stop.send(());
+    running.await.expect("server task").expect("server stops cleanly");
+    assert!(
+        output.status.success(),
+        "independent client failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
