@@ -4,7 +4,12 @@
 //!
 //! The generated code is not edited by hand; change the `.proto` files.
 
-#![allow(missing_docs, clippy::all, clippy::pedantic, missing_debug_implementations)]
+#![allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    missing_debug_implementations
+)]
 
 /// The encoded `FileDescriptorSet` of every Redress proto file and its
 /// imports, for `tonic-reflection`.

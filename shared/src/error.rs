@@ -329,7 +329,11 @@ mod tests {
         assert_eq!(info.reason, "INVALID_ARGUMENT");
         assert_eq!(info.domain, "customers.redress");
         let bad = details.bad_request().expect("bad request");
-        let fields: Vec<_> = bad.field_violations.iter().map(|v| v.field.as_str()).collect();
+        let fields: Vec<_> = bad
+            .field_violations
+            .iter()
+            .map(|v| v.field.as_str())
+            .collect();
         assert_eq!(fields, ["customer.display_name", "customer.time_zone"]);
     }
 
@@ -344,8 +348,13 @@ mod tests {
 
         assert_eq!(status.code(), Code::FailedPrecondition);
         let details = status.get_error_details();
-        assert_eq!(details.error_info().expect("info").metadata["allowed"], "GetCustomer");
-        let pre = details.precondition_failure().expect("precondition failure");
+        assert_eq!(
+            details.error_info().expect("info").metadata["allowed"],
+            "GetCustomer"
+        );
+        let pre = details
+            .precondition_failure()
+            .expect("precondition failure");
         assert_eq!(pre.violations[0].subject, "GetCustomer");
     }
 

@@ -57,7 +57,9 @@ pub struct TelemetrySettings {
 impl Default for TelemetrySettings {
     fn default() -> Self {
         Self {
-            log_filter: "info,opentelemetry=warn,opentelemetry_sdk=warn,sqlx::postgres::notice=warn".to_owned(),
+            log_filter:
+                "info,opentelemetry=warn,opentelemetry_sdk=warn,sqlx::postgres::notice=warn"
+                    .to_owned(),
             log_format: LogFormat::Json,
         }
     }
@@ -253,7 +255,10 @@ mod tests {
     #[test]
     fn settings_default_to_info_and_json() {
         let settings: TelemetrySettings = serde_json::from_str("{}").expect("valid settings");
-        assert_eq!(settings.log_filter, "info,opentelemetry=warn,opentelemetry_sdk=warn,sqlx::postgres::notice=warn");
+        assert_eq!(
+            settings.log_filter,
+            "info,opentelemetry=warn,opentelemetry_sdk=warn,sqlx::postgres::notice=warn"
+        );
         assert_eq!(settings.log_format, LogFormat::Json);
         let pretty: TelemetrySettings =
             serde_json::from_str(r#"{"log_format": "pretty"}"#).expect("valid settings");

@@ -84,8 +84,11 @@ pub struct ChurnReport {
     pub warning: bool,
 }
 
-/// Counts per (grade, size) cell.
-pub type Cells = BTreeMap<(ValueGrade, Option<Size>), Counts>;
+/// A (grade, size) cell of the report.
+pub type Cell = (ValueGrade, Option<Size>);
+
+/// Counts per cell.
+pub type Cells = BTreeMap<Cell, Counts>;
 
 impl ChurnPolicy {
     fn flag(&self, watched: bool, current: Counts, previous: Counts) -> bool {
@@ -96,7 +99,7 @@ impl ChurnPolicy {
 
     /// Builds the report from the cells of this period and the one before.
     pub fn report(&self, current: &Cells, previous: &Cells) -> ChurnReport {
-        let sum = |cells: &Cells, keep: &dyn Fn(&(ValueGrade, Option<Size>)) -> bool| {
+        let sum = |cells: &Cells, keep: &dyn Fn(&Cell) -> bool| {
             let mut total = Counts::default();
             for (_, counts) in cells.iter().filter(|(k, _)| keep(k)) {
                 total.add(*counts);
@@ -116,20 +119,25 @@ impl ChurnPolicy {
                 }
             })
             .collect();
-        let by_size: Vec<_> = [Some(Size::Large), Some(Size::Medium), Some(Size::Small), None]
-            .into_iter()
-            .map(|size| {
-                let current = sum(current, &|k| k.1 == size);
-                let previous = sum(previous, &|k| k.1 == size);
-                let watched = matches!(size, Some(Size::Large | Size::Medium));
-                Row {
-                    group: size,
-                    current,
-                    previous,
-                    flagged: self.flag(watched, current, previous),
-                }
-            })
-            .collect();
+        let by_size: Vec<_> = [
+            Some(Size::Large),
+            Some(Size::Medium),
+            Some(Size::Small),
+            None,
+        ]
+        .into_iter()
+        .map(|size| {
+            let current = sum(current, &|k| k.1 == size);
+            let previous = sum(previous, &|k| k.1 == size);
+            let watched = matches!(size, Some(Size::Large | Size::Medium));
+            Row {
+                group: size,
+                current,
+                previous,
+                flagged: self.flag(watched, current, previous),
+            }
+        })
+        .collect();
         let warning = by_grade.iter().any(|r| r.flagged) || by_size.iter().any(|r| r.flagged);
         ChurnReport {
             by_grade,
@@ -166,7 +174,10 @@ mod tests {
         let report = policy.report(&now, &before);
         assert!(report.by_grade[0].flagged);
         assert!((report.by_grade[0].current.rate_percent() - 10.0).abs() < 1e-9);
-        assert!(!report.by_size[2].flagged, "small customers are not watched");
+        assert!(
+            !report.by_size[2].flagged,
+            "small customers are not watched"
+        );
         assert!(report.warning);
     }
 
@@ -189,8 +200,20 @@ mod tests {
             ((ValueGrade::C, Some(Size::Large)), 30, 3),
         ]);
         let report = policy.report(&now, &Cells::new());
-        assert_eq!(report.by_size[0].current, Counts { active: 40, churned: 4 });
-        assert_eq!(report.by_grade[2].current, Counts { active: 30, churned: 3 });
+        assert_eq!(
+            report.by_size[0].current,
+            Counts {
+                active: 40,
+                churned: 4
+            }
+        );
+        assert_eq!(
+            report.by_grade[2].current,
+            Counts {
+                active: 30,
+                churned: 3
+            }
+        );
         assert!(report.by_size[0].flagged, "large churn rose from 0% to 10%");
     }
 }

@@ -166,7 +166,11 @@ impl PostalAddress {
     pub fn parse(mut address: PostalAddress) -> Result<Self, ContactError> {
         address.lines.retain(|line| !line.trim().is_empty());
         address.region_code = address.region_code.trim().to_ascii_uppercase();
-        let total: usize = address.lines.iter().map(|l| l.chars().count()).sum::<usize>()
+        let total: usize = address
+            .lines
+            .iter()
+            .map(|l| l.chars().count())
+            .sum::<usize>()
             + address.locality.chars().count()
             + address.administrative_area.chars().count()
             + address.postal_code.chars().count();
@@ -293,7 +297,10 @@ mod tests {
 
     #[test]
     fn letters_and_impossible_numbers_are_not_phone_numbers() {
-        assert_eq!(Phone::parse("call me", nl()), Err(ContactError::InvalidPhone));
+        assert_eq!(
+            Phone::parse("call me", nl()),
+            Err(ContactError::InvalidPhone)
+        );
         assert_eq!(Phone::parse("+1", nl()), Err(ContactError::InvalidPhone));
         assert_eq!(Phone::parse("", nl()), Err(ContactError::InvalidPhone));
     }

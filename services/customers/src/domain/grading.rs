@@ -131,7 +131,9 @@ impl GradingPolicy {
             return Err("grading thresholds must satisfy a >= b >= c >= 0".into());
         }
         if let Some((code, _)) = self.amount_by_currency.iter().find(|(_, t)| !ordered(t)) {
-            return Err(format!("grading.amount_by_currency.{code} must satisfy a >= b >= c >= 0"));
+            return Err(format!(
+                "grading.amount_by_currency.{code} must satisfy a >= b >= c >= 0"
+            ));
         }
         Ok(())
     }
@@ -198,7 +200,10 @@ mod tests {
         assert_eq!(policy.grade(&facts(20, 2_000_000, 3), now()), ValueGrade::A);
         assert_eq!(policy.grade(&facts(5, 250_000, 3), now()), ValueGrade::B);
         assert_eq!(policy.grade(&facts(1, 25_000, 3), now()), ValueGrade::C);
-        assert_eq!(policy.grade(&PurchaseFacts::default(), now()), ValueGrade::D);
+        assert_eq!(
+            policy.grade(&PurchaseFacts::default(), now()),
+            ValueGrade::D
+        );
     }
 
     #[test]
@@ -211,7 +216,10 @@ mod tests {
     #[test]
     fn a_customer_who_stopped_buying_drops_one_grade() {
         let policy = GradingPolicy::default();
-        assert_eq!(policy.grade(&facts(20, 2_000_000, 200), now()), ValueGrade::B);
+        assert_eq!(
+            policy.grade(&facts(20, 2_000_000, 200), now()),
+            ValueGrade::B
+        );
     }
 
     #[test]

@@ -201,7 +201,8 @@ impl LifecyclePolicy {
                 reactivated_at: Some(since),
             };
         }
-        let fell = facts.earlier_purchases >= 2 && facts.recent_purchases * 2 < facts.earlier_purchases;
+        let fell =
+            facts.earlier_purchases >= 2 && facts.recent_purchases * 2 < facts.earlier_purchases;
         if idle > self.declining_after(size) || fell {
             return plain(LifecycleStage::Declining);
         }
@@ -317,8 +318,14 @@ mod tests {
             ..Default::default()
         };
         let p = LifecyclePolicy::default();
-        assert_eq!(p.decide(&facts, Some(Size::Small), now).stage, LifecycleStage::Churned);
-        assert_eq!(p.decide(&facts, Some(Size::Large), now).stage, LifecycleStage::Declining);
+        assert_eq!(
+            p.decide(&facts, Some(Size::Small), now).stage,
+            LifecycleStage::Churned
+        );
+        assert_eq!(
+            p.decide(&facts, Some(Size::Large), now).stage,
+            LifecycleStage::Declining
+        );
     }
 
     #[test]
@@ -369,7 +376,10 @@ mod tests {
         facts.previous = Some(LifecycleStage::Reactivated);
         facts.reactivated_at = d.reactivated_at;
         facts.last_purchase = Some(later);
-        assert_eq!(p.decide(&facts, None, later).stage, LifecycleStage::Established);
+        assert_eq!(
+            p.decide(&facts, None, later).stage,
+            LifecycleStage::Established
+        );
     }
 
     #[test]

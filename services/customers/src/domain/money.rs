@@ -87,21 +87,42 @@ mod tests {
     fn euros_are_kept_in_cents_and_yen_in_yen() {
         assert_eq!(
             Money::from_units_nanos("eur", 12, 340_000_000),
-            Ok(Money { currency: "EUR".into(), minor: 1234 })
+            Ok(Money {
+                currency: "EUR".into(),
+                minor: 1234
+            })
         );
         assert_eq!(
             Money::from_units_nanos("JPY", 500, 0),
-            Ok(Money { currency: "JPY".into(), minor: 500 })
+            Ok(Money {
+                currency: "JPY".into(),
+                minor: 500
+            })
         );
     }
 
     #[test]
     fn bad_amounts_are_refused_not_rounded() {
-        assert_eq!(Money::from_units_nanos("EUR", 1, 5_000_000), Err(MoneyError::TooPrecise));
-        assert_eq!(Money::from_units_nanos("EUR", -1, 0), Err(MoneyError::Negative));
-        assert_eq!(Money::from_units_nanos("EUR", 1, -5), Err(MoneyError::Malformed));
-        assert_eq!(Money::from_units_nanos("XXY", 1, 0), Err(MoneyError::UnknownCurrency));
-        assert_eq!(Money::from_units_nanos("EUR", i64::MAX, 0), Err(MoneyError::Overflow));
+        assert_eq!(
+            Money::from_units_nanos("EUR", 1, 5_000_000),
+            Err(MoneyError::TooPrecise)
+        );
+        assert_eq!(
+            Money::from_units_nanos("EUR", -1, 0),
+            Err(MoneyError::Negative)
+        );
+        assert_eq!(
+            Money::from_units_nanos("EUR", 1, -5),
+            Err(MoneyError::Malformed)
+        );
+        assert_eq!(
+            Money::from_units_nanos("XXY", 1, 0),
+            Err(MoneyError::UnknownCurrency)
+        );
+        assert_eq!(
+            Money::from_units_nanos("EUR", i64::MAX, 0),
+            Err(MoneyError::Overflow)
+        );
     }
 
     proptest! {

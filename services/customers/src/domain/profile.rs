@@ -89,8 +89,8 @@ impl Locale {
         if trimmed.len() > 35 {
             return Err(ProfileError::InvalidLocale);
         }
-        let tag = language_tags::LanguageTag::parse(trimmed)
-            .map_err(|_| ProfileError::InvalidLocale)?;
+        let tag =
+            language_tags::LanguageTag::parse(trimmed).map_err(|_| ProfileError::InvalidLocale)?;
         tag.validate().map_err(|_| ProfileError::InvalidLocale)?;
         if tag.primary_language() == "x" || tag.primary_language() == "i" {
             return Err(ProfileError::InvalidLocale);
@@ -303,10 +303,16 @@ mod tests {
 
     #[test]
     fn locales_are_checked_and_put_in_canonical_case() {
-        assert_eq!(Locale::parse("zh-hant-tw").map(|l| l.0), Ok("zh-Hant-TW".into()));
+        assert_eq!(
+            Locale::parse("zh-hant-tw").map(|l| l.0),
+            Ok("zh-Hant-TW".into())
+        );
         assert_eq!(Locale::parse("en-GB").map(|l| l.0), Ok("en-GB".into()));
         assert_eq!(Locale::parse("NL").map(|l| l.0), Ok("nl".into()));
-        assert_eq!(Locale::parse("not a locale"), Err(ProfileError::InvalidLocale));
+        assert_eq!(
+            Locale::parse("not a locale"),
+            Err(ProfileError::InvalidLocale)
+        );
         assert_eq!(Locale::parse(""), Err(ProfileError::InvalidLocale));
     }
 
@@ -316,21 +322,36 @@ mod tests {
             TimeZoneName::parse("Europe/Amsterdam").map(|z| z.0),
             Ok("Europe/Amsterdam".into())
         );
-        assert_eq!(TimeZoneName::parse("Mars/Olympus"), Err(ProfileError::UnknownTimeZone));
+        assert_eq!(
+            TimeZoneName::parse("Mars/Olympus"),
+            Err(ProfileError::UnknownTimeZone)
+        );
     }
 
     #[test]
     fn identifiers_are_lower_case_words() {
-        assert_eq!(Identifier::parse("Key-Account").map(|i| i.0), Ok("key-account".into()));
-        assert_eq!(Identifier::parse("1abc"), Err(ProfileError::NotAnIdentifier));
+        assert_eq!(
+            Identifier::parse("Key-Account").map(|i| i.0),
+            Ok("key-account".into())
+        );
+        assert_eq!(
+            Identifier::parse("1abc"),
+            Err(ProfileError::NotAnIdentifier)
+        );
         assert_eq!(Identifier::parse("a b"), Err(ProfileError::NotAnIdentifier));
     }
 
     #[test]
     fn a_display_name_is_required_and_bounded() {
         assert_eq!(DisplayName::parse("  "), Err(ProfileError::Empty));
-        assert_eq!(DisplayName::parse(&"x".repeat(201)), Err(ProfileError::TooLong(200)));
-        assert_eq!(DisplayName::parse("a\u{0}b"), Err(ProfileError::ControlCharacters));
+        assert_eq!(
+            DisplayName::parse(&"x".repeat(201)),
+            Err(ProfileError::TooLong(200))
+        );
+        assert_eq!(
+            DisplayName::parse("a\u{0}b"),
+            Err(ProfileError::ControlCharacters)
+        );
         assert_eq!(DisplayName::parse(" Ada ").map(|n| n.0), Ok("Ada".into()));
     }
 }

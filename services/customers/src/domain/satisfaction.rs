@@ -159,10 +159,14 @@ mod tests {
     #[test]
     fn the_trend_compares_the_latest_answers_with_those_before() {
         let policy = SatisfactionPolicy::default();
-        let rising = policy.summarise(&[1.2, 1.1, 1.0, 0.6, 0.7, 0.8], 6).expect("some");
+        let rising = policy
+            .summarise(&[1.2, 1.1, 1.0, 0.6, 0.7, 0.8], 6)
+            .expect("some");
         assert_eq!(rising.trend, Trend::Improving);
         assert!((rising.current_ratio - 1.2).abs() < 1e-9);
-        let falling = policy.summarise(&[0.5, 0.6, 0.7, 1.0, 1.0, 1.0], 9).expect("some");
+        let falling = policy
+            .summarise(&[0.5, 0.6, 0.7, 1.0, 1.0, 1.0], 9)
+            .expect("some");
         assert_eq!(falling.trend, Trend::Worsening);
         assert_eq!(falling.record_count, 9);
         let steady = policy.summarise(&[1.0, 1.0, 1.0, 0.99], 4).expect("some");

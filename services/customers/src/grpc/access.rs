@@ -8,20 +8,51 @@ use redress_platform::auth::Role::{self, *};
 pub const SERVICE: &str = "redress.customers.v1.CustomerService";
 
 /// Every staff role that works with customers.
-const STAFF: &[Role] = &[Agent, Supervisor, CrisisManager, Communications, Admin, Service];
+const STAFF: &[Role] = &[
+    Agent,
+    Supervisor,
+    CrisisManager,
+    Communications,
+    Admin,
+    Service,
+];
 
 /// Method path → roles allowed.
 pub const ACCESS: &[(&str, &[Role])] = &[
-    ("/redress.customers.v1.CustomerService/CreateCustomer", &[Agent, Supervisor, Admin, Service]),
+    (
+        "/redress.customers.v1.CustomerService/CreateCustomer",
+        &[Agent, Supervisor, Admin, Service],
+    ),
     ("/redress.customers.v1.CustomerService/GetCustomer", STAFF),
-    ("/redress.customers.v1.CustomerService/BatchGetCustomers", STAFF),
-    ("/redress.customers.v1.CustomerService/UpdateCustomer", &[Agent, Supervisor, Admin, Service]),
+    (
+        "/redress.customers.v1.CustomerService/BatchGetCustomers",
+        STAFF,
+    ),
+    (
+        "/redress.customers.v1.CustomerService/UpdateCustomer",
+        &[Agent, Supervisor, Admin, Service],
+    ),
     ("/redress.customers.v1.CustomerService/ListCustomers", STAFF),
-    ("/redress.customers.v1.CustomerService/SearchCustomersByContact", STAFF),
-    ("/redress.customers.v1.CustomerService/RecordTransaction", &[Admin, Service]),
-    ("/redress.customers.v1.CustomerService/RecordInteraction", &[Agent, Supervisor, Admin, Service]),
-    ("/redress.customers.v1.CustomerService/ListInteractions", STAFF),
-    ("/redress.customers.v1.CustomerService/RecordSatisfaction", &[Agent, Supervisor, Admin, Service]),
+    (
+        "/redress.customers.v1.CustomerService/SearchCustomersByContact",
+        STAFF,
+    ),
+    (
+        "/redress.customers.v1.CustomerService/RecordTransaction",
+        &[Admin, Service],
+    ),
+    (
+        "/redress.customers.v1.CustomerService/RecordInteraction",
+        &[Agent, Supervisor, Admin, Service],
+    ),
+    (
+        "/redress.customers.v1.CustomerService/ListInteractions",
+        STAFF,
+    ),
+    (
+        "/redress.customers.v1.CustomerService/RecordSatisfaction",
+        &[Agent, Supervisor, Admin, Service],
+    ),
     (
         "/redress.customers.v1.CustomerService/SelectCustomers",
         &[Supervisor, CrisisManager, Communications, Admin, Service],
@@ -30,5 +61,8 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         "/redress.customers.v1.CustomerService/GetChurnReport",
         &[Supervisor, CrisisManager, Admin, Service],
     ),
-    ("/redress.customers.v1.CustomerService/EraseCustomer", &[Admin]),
+    (
+        "/redress.customers.v1.CustomerService/EraseCustomer",
+        &[Admin],
+    ),
 ];

@@ -64,7 +64,9 @@ impl CustomerApi {
         let id = Uuid::now_v7();
         store::insert_transaction(&mut tx, customer, id, &transaction, now).await?;
         standing::refresh(&mut tx, customer, now, &self.policies).await?;
-        let after = profiles::get(&mut tx, customer).await?.ok_or(ApiError::Internal)?;
+        let after = profiles::get(&mut tx, customer)
+            .await?
+            .ok_or(ApiError::Internal)?;
         let response = pb::RecordTransactionResponse {
             transaction: Some(convert::transaction(customer, id, &transaction, now)),
             customer: Some(convert::customer(&after)),
@@ -88,14 +90,15 @@ impl CustomerApi {
                 v.add("interaction", "is required");
                 None
             }
-            Some(i) => match convert::new_interaction(i, "interaction", caller.acting_subject(), now)
-            {
-                Ok(i) => Some(i),
-                Err(errors) => {
-                    v.merge(errors);
-                    None
+            Some(i) => {
+                match convert::new_interaction(i, "interaction", caller.acting_subject(), now) {
+                    Ok(i) => Some(i),
+                    Err(errors) => {
+                        v.merge(errors);
+                        None
+                    }
                 }
-            },
+            }
         };
         v.into_result()?;
         let (Some(customer), Some(interaction)) = (customer, interaction) else {
@@ -162,12 +165,20 @@ impl CustomerApi {
         }
         let rows = store::list_interactions(&mut conn, customer, after, limit + 1).await?;
         let (rows, next_page_token) = page::next_page(rows, limit, fingerprint, |r| {
-            let mut cursor = r.interaction.occur_time.as_microsecond().to_be_bytes().to_vec();
+            let mut cursor = r
+                .interaction
+                .occur_time
+                .as_microsecond()
+                .to_be_bytes()
+                .to_vec();
             cursor.extend_from_slice(r.id.as_bytes());
             cursor
         });
         Ok(pb::ListInteractionsResponse {
-            interactions: rows.iter().map(|r| convert::interaction(customer, r)).collect(),
+            interactions: rows
+                .iter()
+                .map(|r| convert::interaction(customer, r))
+                .collect(),
             next_page_token,
         })
     }
@@ -236,7 +247,10 @@ impl CustomerApi {
     ) -> Result<pb::GetChurnReportResponse, ApiError> {
         let now = self.clock.now();
         let mut v = FieldViolations::new();
-        let time = |field: &str, value: &Option<prost_types::Timestamp>, v: &mut FieldViolations| -> Option<Timestamp> {
+        let time = |field: &str,
+                    value: &Option<prost_types::Timestamp>,
+                    v: &mut FieldViolations|
+         -> Option<Timestamp> {
             match value {
                 None => {
                     v.add(field, "is required");
@@ -260,21 +274,31 @@ impl CustomerApi {
             return Err(ApiError::Internal);
         };
         let length: SignedDuration = end.duration_since(start);
-        let previous_start = start
-            .checked_sub(length)
-            .map_err(|_| ApiError::invalid("start_time", "is too early to compare with the period before"))?;
+        let previous_start = start.checked_sub(length).map_err(|_| {
+            ApiError::invalid(
+                "start_time",
+                "is too early to compare with the period before",
+            )
+        })?;
         let mut conn = self.pool.acquire().await?;
         let current = churn::cells(&mut conn, start, end).await?;
         let previous = churn::cells(&mut conn, previous_start, start).await?;
         let report = self.settings.churn.report(&current, &previous);
-        Ok(churn_response(&report, self.settings.churn.rise_threshold_points, previous_start))
+        Ok(churn_response(
+            &report,
+            self.settings.churn.rise_threshold_points,
+            previous_start,
+        ))
     }
 }
 
 fn decode_interaction_cursor(cursor: &[u8]) -> Option<(Timestamp, Uuid)> {
     let (micros, id) = cursor.split_at_checked(8)?;
     let micros = i64::from_be_bytes(micros.try_into().ok()?);
-    Some((Timestamp::from_microsecond(micros).ok()?, Uuid::from_slice(id).ok()?))
+    Some((
+        Timestamp::from_microsecond(micros).ok()?,
+        Uuid::from_slice(id).ok()?,
+    ))
 }
 
 fn churn_response(

@@ -88,7 +88,8 @@ pub fn profile(
             None
         }
     };
-    let contact_points = parse_contact_points(contact_points, &f("contact_points"), ctx.region, &mut v);
+    let contact_points =
+        parse_contact_points(contact_points, &f("contact_points"), ctx.region, &mut v);
     let locale = if locale.trim().is_empty() {
         Some(None)
     } else {
@@ -97,22 +98,35 @@ pub fn profile(
     let time_zone = if time_zone.trim().is_empty() {
         Some(None)
     } else {
-        v.check(f("time_zone"), TimeZoneName::parse(time_zone)).map(Some)
+        v.check(f("time_zone"), TimeZoneName::parse(time_zone))
+            .map(Some)
     };
     let mut channels = Vec::new();
     for (i, raw) in preferred_channels.iter().enumerate() {
         match WireEnum::from_wire(*raw) {
             Ok(Some(channel)) if !channels.contains(&channel) => channels.push(channel),
-            Ok(Some(_)) => v.add(format!("{}[{i}]", f("preferred_channels")), "is listed twice"),
-            Ok(None) => v.add(format!("{}[{i}]", f("preferred_channels")), "must not be UNSPECIFIED"),
+            Ok(Some(_)) => v.add(
+                format!("{}[{i}]", f("preferred_channels")),
+                "is listed twice",
+            ),
+            Ok(None) => v.add(
+                format!("{}[{i}]", f("preferred_channels")),
+                "must not be UNSPECIFIED",
+            ),
             Err(e) => v.add(format!("{}[{i}]", f("preferred_channels")), e),
         }
     }
-    let communication_style = v.check(f("communication_style"), WireEnum::from_wire(*communication_style));
+    let communication_style = v.check(
+        f("communication_style"),
+        WireEnum::from_wire(*communication_style),
+    );
     let consents = parse_consents(consents, &f("consents"), ctx, &mut v);
     let industry = v.check(f("industry"), optional_text(industry, 200));
     let business_scope = v.check(f("business_scope"), optional_text(business_scope, 500));
-    let operating_status = v.check(f("operating_status"), WireEnum::from_wire(*operating_status));
+    let operating_status = v.check(
+        f("operating_status"),
+        WireEnum::from_wire(*operating_status),
+    );
     let size = v.check(f("size"), WireEnum::from_wire(*size));
     let mut tag_set = BTreeSet::new();
     if tags.len() > MAX_TAGS {
@@ -123,8 +137,14 @@ pub fn profile(
             tag_set.insert(tag);
         }
     }
-    let key_account_adviser = v.check(f("key_account_adviser"), optional_text(key_account_adviser, 200));
-    let external_reference = v.check(f("external_reference"), optional_text(external_reference, 200));
+    let key_account_adviser = v.check(
+        f("key_account_adviser"),
+        optional_text(key_account_adviser, 200),
+    );
+    let external_reference = v.check(
+        f("external_reference"),
+        optional_text(external_reference, 200),
+    );
 
     match (
         display_name,
@@ -183,7 +203,10 @@ fn parse_contact_points(
     v: &mut FieldViolations,
 ) -> Option<Vec<ContactPoint>> {
     if points.len() > MAX_CONTACT_POINTS {
-        v.add(path, format!("holds more than {MAX_CONTACT_POINTS} entries"));
+        v.add(
+            path,
+            format!("holds more than {MAX_CONTACT_POINTS} entries"),
+        );
         return None;
     }
     let before = v.violations().len();
@@ -197,12 +220,12 @@ fn parse_contact_points(
         } = point;
         let at = |field: &str| format!("{path}[{i}].{field}");
         let address = match point {
-            Some(pb::contact_point::Point::Phone(phone)) => {
-                v.check(at("phone"), Phone::parse(phone, region)).map(ContactAddress::Phone)
-            }
-            Some(pb::contact_point::Point::Email(email)) => {
-                v.check(at("email"), Email::parse(email)).map(ContactAddress::Email)
-            }
+            Some(pb::contact_point::Point::Phone(phone)) => v
+                .check(at("phone"), Phone::parse(phone, region))
+                .map(ContactAddress::Phone),
+            Some(pb::contact_point::Point::Email(email)) => v
+                .check(at("email"), Email::parse(email))
+                .map(ContactAddress::Email),
             Some(pb::contact_point::Point::Postal(postal)) => {
                 let pb::PostalAddress {
                     lines,
@@ -224,7 +247,10 @@ fn parse_contact_points(
                 .map(ContactAddress::Postal)
             }
             None => {
-                v.add(format!("{path}[{i}]"), "needs a phone, email or postal address");
+                v.add(
+                    format!("{path}[{i}]"),
+                    "needs a phone, email or postal address",
+                );
                 None
             }
         };
@@ -233,7 +259,10 @@ fn parse_contact_points(
             if let Some(key) = address.normalised()
                 && !seen.insert((address.kind(), key))
             {
-                v.add(format!("{path}[{i}]"), "is the same as an earlier contact point");
+                v.add(
+                    format!("{path}[{i}]"),
+                    "is the same as an earlier contact point",
+                );
                 continue;
             }
             out.push(ContactPoint {
@@ -433,7 +462,10 @@ pub fn new_transaction(
     if let (Some(kind), Some(None)) = (kind, &amount)
         && kind.is_purchase()
     {
-        v.add(format!("{path}.amount"), "is required for a purchase or renewal");
+        v.add(
+            format!("{path}.amount"),
+            "is required for a purchase or renewal",
+        );
     }
     let occur_time = match occur_time {
         Some(t) => match wire::from_timestamp(t) {
@@ -518,24 +550,39 @@ pub fn new_interaction(
         Some(a) if a.is_empty() => Some(caller.to_string()),
         other => other,
     };
-    let occur_time = occur_time_or_now(occur_time.as_ref(), &format!("{path}.occur_time"), now, &mut v);
+    let occur_time = occur_time_or_now(
+        occur_time.as_ref(),
+        &format!("{path}.occur_time"),
+        now,
+        &mut v,
+    );
     let related_complaint = v.check(
         format!("{path}.related_complaint"),
         names::parse_optional_complaint(related_complaint),
     );
-    match (channel, direction, summary, agent, occur_time, related_complaint) {
-        (Some(channel), Some(direction), Some(summary), Some(agent), Some(occur_time), Some(related_complaint))
-            if v.is_empty() =>
-        {
-            Ok(NewInteraction {
-                channel,
-                direction,
-                summary,
-                agent,
-                occur_time,
-                related_complaint,
-            })
-        }
+    match (
+        channel,
+        direction,
+        summary,
+        agent,
+        occur_time,
+        related_complaint,
+    ) {
+        (
+            Some(channel),
+            Some(direction),
+            Some(summary),
+            Some(agent),
+            Some(occur_time),
+            Some(related_complaint),
+        ) if v.is_empty() => Ok(NewInteraction {
+            channel,
+            direction,
+            summary,
+            agent,
+            occur_time,
+            related_complaint,
+        }),
         _ => Err(v),
     }
 }
@@ -625,7 +672,12 @@ pub fn new_satisfaction(
         format!("{path}.related_complaint"),
         names::parse_optional_complaint(related_complaint),
     );
-    let answer_time = occur_time_or_now(answer_time.as_ref(), &format!("{path}.answer_time"), now, &mut v);
+    let answer_time = occur_time_or_now(
+        answer_time.as_ref(),
+        &format!("{path}.answer_time"),
+        now,
+        &mut v,
+    );
     match (answer, related_complaint, answer_time) {
         (Some(answer), Some(related_complaint), Some(answer_time)) if v.is_empty() => {
             Ok(NewSatisfaction {

@@ -78,7 +78,10 @@ impl WireEnum for CommunicationStyle {
     type Wire = pb::CommunicationStyle;
     const PAIRS: &'static [(Self, Self::Wire)] = &[
         (CommunicationStyle::Formal, pb::CommunicationStyle::Formal),
-        (CommunicationStyle::Familiar, pb::CommunicationStyle::Familiar),
+        (
+            CommunicationStyle::Familiar,
+            pb::CommunicationStyle::Familiar,
+        ),
     ];
 }
 
@@ -125,7 +128,10 @@ impl WireEnum for TransactionKind {
     const PAIRS: &'static [(Self, Self::Wire)] = &[
         (TransactionKind::Purchase, pb::TransactionKind::Purchase),
         (TransactionKind::Renewal, pb::TransactionKind::Renewal),
-        (TransactionKind::ContractEnd, pb::TransactionKind::ContractEnd),
+        (
+            TransactionKind::ContractEnd,
+            pb::TransactionKind::ContractEnd,
+        ),
     ];
 }
 

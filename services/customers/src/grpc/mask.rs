@@ -44,7 +44,10 @@ pub fn paths(
                 } else {
                     v.add(
                         format!("update_mask.paths[{i}]"),
-                        format!("is not an updatable field; updatable: {}", UPDATABLE.join(", ")),
+                        format!(
+                            "is not an updatable field; updatable: {}",
+                            UPDATABLE.join(", ")
+                        ),
                     );
                 }
             }
@@ -76,7 +79,11 @@ fn is_set(c: &pb::Customer, path: &str) -> bool {
 }
 
 /// `stored` with the fields named in `paths` taken from `given`.
-pub fn merge(mut stored: pb::Customer, given: pb::Customer, paths: &BTreeSet<&str>) -> pb::Customer {
+pub fn merge(
+    mut stored: pb::Customer,
+    given: pb::Customer,
+    paths: &BTreeSet<&str>,
+) -> pb::Customer {
     for path in paths {
         match *path {
             "display_name" => stored.display_name = given.display_name.clone(),

@@ -73,7 +73,8 @@ fn customer_id(v: &mut FieldViolations, field: &str, name: &str) -> Option<Uuid>
 
 /// Parses a request id field, recording a violation.
 fn request_id(v: &mut FieldViolations, raw: &str) -> Option<Uuid> {
-    v.check("request_id", idempotency::parse_request_id(raw)).flatten()
+    v.check("request_id", idempotency::parse_request_id(raw))
+        .flatten()
 }
 
 /// The fingerprint of a request whose `request_id` was cleared by `clear`.
@@ -194,7 +195,10 @@ impl pb::customer_service_server::CustomerService for CustomerApi {
         request: Request<pb::RecordSatisfactionRequest>,
     ) -> Result<Response<pb::RecordSatisfactionResponse>, Status> {
         let caller = caller(&request)?;
-        respond(self.record_satisfaction(&caller, request.into_inner()).await)
+        respond(
+            self.record_satisfaction(&caller, request.into_inner())
+                .await,
+        )
     }
 
     type SelectCustomersStream = SelectStream;

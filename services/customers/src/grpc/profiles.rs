@@ -100,7 +100,9 @@ impl CustomerApi {
         v.into_result()?;
         let id = id.ok_or(ApiError::Internal)?;
         let mut conn = self.pool.acquire().await?;
-        let record = store::get(&mut conn, id).await?.ok_or_else(|| customer_not_found(id))?;
+        let record = store::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| customer_not_found(id))?;
         Ok(pb::GetCustomerResponse {
             customer: Some(convert::customer(&record)),
         })
@@ -162,7 +164,9 @@ impl CustomerApi {
         };
 
         let mut tx = self.pool.begin().await?;
-        let before = store::lock(&mut tx, id).await?.ok_or_else(|| customer_not_found(id))?;
+        let before = store::lock(&mut tx, id)
+            .await?
+            .ok_or_else(|| customer_not_found(id))?;
         if before.erase_time.is_some() {
             return Err(erased(&before));
         }
@@ -218,18 +222,24 @@ impl CustomerApi {
         let mut v = FieldViolations::new();
         let size_limit = v.check("page_size", page::page_size(*page_size));
         let filter = ListFilter {
-            grade: v.check("value_grade", WireEnum::from_wire(*value_grade)).flatten(),
+            grade: v
+                .check("value_grade", WireEnum::from_wire(*value_grade))
+                .flatten(),
             size: v.check("size", WireEnum::from_wire(*size)).flatten(),
-            stage: v.check("lifecycle_stage", WireEnum::from_wire(*lifecycle_stage)).flatten(),
+            stage: v
+                .check("lifecycle_stage", WireEnum::from_wire(*lifecycle_stage))
+                .flatten(),
             tag: if tag.is_empty() {
                 None
             } else {
-                v.check("tag", Identifier::parse(tag)).map(|t| t.as_str().to_string())
+                v.check("tag", Identifier::parse(tag))
+                    .map(|t| t.as_str().to_string())
             },
             locale: if locale.is_empty() {
                 None
             } else {
-                v.check("locale", Locale::parse(locale)).map(|l| l.as_str().to_string())
+                v.check("locale", Locale::parse(locale))
+                    .map(|l| l.as_str().to_string())
             },
             query: v
                 .check("query", optional_text(query, 200))
@@ -284,10 +294,14 @@ impl CustomerApi {
         })
     }
 
-    pub(super) fn select(&self, request: pb::SelectCustomersRequest) -> Result<SelectStream, ApiError> {
+    pub(super) fn select(
+        &self,
+        request: pb::SelectCustomersRequest,
+    ) -> Result<SelectStream, ApiError> {
         let (selector, batch) = parse_selector(&request)?;
         let pool = self.pool.clone();
-        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<pb::SelectCustomersResponse, Status>>(2);
+        let (sender, receiver) =
+            tokio::sync::mpsc::channel::<Result<pb::SelectCustomersResponse, Status>>(2);
         tokio::spawn(async move {
             let mut after = Uuid::nil();
             loop {
@@ -341,7 +355,9 @@ impl CustomerApi {
             return Err(ApiError::Internal);
         };
         let mut tx = self.pool.begin().await?;
-        let before = store::lock(&mut tx, id).await?.ok_or_else(|| customer_not_found(id))?;
+        let before = store::lock(&mut tx, id)
+            .await?
+            .ok_or_else(|| customer_not_found(id))?;
         if before.erase_time.is_none() {
             store::erase(&mut tx, id, &reason, now).await?;
             tracing::info!(customer = %names::customer(id), "customer erased");
@@ -417,7 +433,10 @@ fn parse_selector(request: &pb::SelectCustomersRequest) -> Result<(Selector, u32
                 if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
                     Some(code)
                 } else {
-                    v.add(format!("selector.region_codes[{i}]"), "must be an ISO 3166-1 two-letter code");
+                    v.add(
+                        format!("selector.region_codes[{i}]"),
+                        "must be an ISO 3166-1 two-letter code",
+                    );
                     None
                 }
             })

@@ -114,12 +114,17 @@ fn from_row(row: &PgRow) -> Result<CustomerRecord, StoreError> {
         Some(at) => Some((
             Summary {
                 record_count: i64::from(row.try_get::<i32, _>("satisfaction_count")?),
-                current_ratio: row.try_get::<Option<f64>, _>("satisfaction_current")?.unwrap_or(0.0),
-                recent_mean_ratio: row.try_get::<Option<f64>, _>("satisfaction_recent")?.unwrap_or(0.0),
+                current_ratio: row
+                    .try_get::<Option<f64>, _>("satisfaction_current")?
+                    .unwrap_or(0.0),
+                recent_mean_ratio: row
+                    .try_get::<Option<f64>, _>("satisfaction_recent")?
+                    .unwrap_or(0.0),
                 previous_mean_ratio: row
                     .try_get::<Option<f64>, _>("satisfaction_previous")?
                     .unwrap_or(0.0),
-                trend: optional::<Trend>(row.try_get("satisfaction_trend")?)?.unwrap_or(Trend::Unknown),
+                trend: optional::<Trend>(row.try_get("satisfaction_trend")?)?
+                    .unwrap_or(Trend::Unknown),
             },
             at.to_jiff(),
         )),
@@ -189,11 +194,14 @@ async fn attach_children(
             }
             other => return Err(StoreError::Corrupt(format!("contact kind {other:?}"))),
         };
-        points.entry(row.try_get("customer_id")?).or_default().push(ContactPoint {
-            address,
-            verified: row.try_get("verified")?,
-            label: row.try_get("label")?,
-        });
+        points
+            .entry(row.try_get("customer_id")?)
+            .or_default()
+            .push(ContactPoint {
+                address,
+                verified: row.try_get("verified")?,
+                label: row.try_get("label")?,
+            });
     }
     let mut consents: HashMap<Uuid, Vec<Consent>> = HashMap::new();
     let rows = sqlx::query(
@@ -205,12 +213,15 @@ async fn attach_children(
     .await?;
     for row in rows {
         let purpose: String = row.try_get("purpose")?;
-        consents.entry(row.try_get("customer_id")?).or_default().push(Consent {
-            purpose: Identifier::parse(&purpose)
-                .map_err(|_| StoreError::Corrupt("consent purpose".into()))?,
-            granted: row.try_get("granted")?,
-            update_time: ts(row.try_get("update_time")?),
-        });
+        consents
+            .entry(row.try_get("customer_id")?)
+            .or_default()
+            .push(Consent {
+                purpose: Identifier::parse(&purpose)
+                    .map_err(|_| StoreError::Corrupt("consent purpose".into()))?,
+                granted: row.try_get("granted")?,
+                update_time: ts(row.try_get("update_time")?),
+            });
     }
     for record in records {
         record.contact_points = points.remove(&record.id).unwrap_or_default();
@@ -369,9 +380,10 @@ async fn write_children(
                 }
                 ContactAddress::Postal(a) => {
                     values.push(None);
-                    postal.push(Some(serde_json::to_value(a).map_err(|e| {
-                        StoreError::Corrupt(format!("postal address: {e}"))
-                    })?));
+                    postal
+                        .push(Some(serde_json::to_value(a).map_err(|e| {
+                            StoreError::Corrupt(format!("postal address: {e}"))
+                        })?));
                     regions.push(Some(a.region_code.clone()));
                 }
             }
@@ -397,10 +409,17 @@ async fn write_children(
         .await?;
     }
     if !profile.consents.is_empty() {
-        let purposes: Vec<&str> = profile.consents.iter().map(|c| c.purpose.as_str()).collect();
+        let purposes: Vec<&str> = profile
+            .consents
+            .iter()
+            .map(|c| c.purpose.as_str())
+            .collect();
         let granted: Vec<bool> = profile.consents.iter().map(|c| c.granted).collect();
-        let times: Vec<jiff_sqlx::Timestamp> =
-            profile.consents.iter().map(|c| c.update_time.to_sqlx()).collect();
+        let times: Vec<jiff_sqlx::Timestamp> = profile
+            .consents
+            .iter()
+            .map(|c| c.update_time.to_sqlx())
+            .collect();
         sqlx::query(
             "INSERT INTO consents (customer_id, purpose, granted, update_time)
              SELECT $1, * FROM unnest($2::text[], $3::bool[], $4::timestamptz[])",
@@ -443,8 +462,11 @@ pub async fn get_many(
         .bind(ids)
         .fetch_all(&mut *conn)
         .await?;
-    let by_id: HashMap<Uuid, CustomerRecord> =
-        fetch(conn, rows).await?.into_iter().map(|r| (r.id, r)).collect();
+    let by_id: HashMap<Uuid, CustomerRecord> = fetch(conn, rows)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     Ok(ids.iter().filter_map(|id| by_id.get(id).cloned()).collect())
 }
 
@@ -472,7 +494,10 @@ pub async fn list(
     after: Option<Uuid>,
     limit: u32,
 ) -> Result<Vec<CustomerRecord>, StoreError> {
-    let pattern = filter.query.as_ref().map(|q| format!("%{}%", escape_like(q)));
+    let pattern = filter
+        .query
+        .as_ref()
+        .map(|q| format!("%{}%", escape_like(q)));
     let rows = sqlx::query(select_customers!(
         "WHERE ($1::uuid IS NULL OR id > $1)
            AND ($2::text IS NULL OR value_grade = $2)

@@ -153,7 +153,9 @@ pub async fn refresh(
     .await?;
     let changed = grade != grade_before || decision.stage != stage_before;
     if changed {
-        let at = if decision.stage == LifecycleStage::Churned && stage_before != LifecycleStage::Churned {
+        let at = if decision.stage == LifecycleStage::Churned
+            && stage_before != LifecycleStage::Churned
+        {
             policies.lifecycle.churned_at(&stage_facts, size, now)
         } else {
             now
