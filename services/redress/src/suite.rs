@@ -93,7 +93,10 @@ pub async fn migrate(config: &Config, only: Option<&str>) -> anyhow::Result<()> 
     };
     for known in targets {
         prepare(&pool, &admin.url, &secret, known).await?;
-        println!("{}: roles, schema and migrations are up to date", known.name);
+        println!(
+            "{}: roles, schema and migrations are up to date",
+            known.name
+        );
     }
     pool.close().await;
     Ok(())
@@ -149,7 +152,9 @@ pub async fn up(config: &Config) -> anyhow::Result<()> {
         }
     }
     if let Some(cluster) = admin.local {
-        cluster.stop().context("stopping the private PostgreSQL cluster")?;
+        cluster
+            .stop()
+            .context("stopping the private PostgreSQL cluster")?;
     }
     telemetry.shutdown().await?;
     Ok(())
@@ -162,24 +167,30 @@ pub async fn serve(config: &Config, name: &str) -> anyhow::Result<()> {
     let settings: ServiceSettings = config.service(name)?;
     let spec = (known.schema)();
     let pool_settings: &PoolSettings = &config.platform.database.pool;
-    let pool = if settings.database_url.is_empty() {
-        anyhow::bail!(
-            "{name}: no database URL; set REDRESS_{}__DATABASE_URL to the service's login URL",
+    let admin_url = &config.platform.database.url;
+    // With an administrative URL the service brings its schema up to date
+    // itself (and, without a login URL of its own, derives it as `up` does);
+    // otherwise `redress migrate` (a Kubernetes Job) must have run, and the
+    // service refuses to start on an older schema.
+    let login = match (settings.database_url.is_empty(), admin_url.is_empty()) {
+        (false, true) => settings.database_url.clone(),
+        (own_url_missing, false) => {
+            let admin = admin_pool(admin_url).await?;
+            let derived = prepare(&admin, admin_url, &role_secret(config)?, known).await?;
+            admin.close().await;
+            if own_url_missing {
+                derived
+            } else {
+                settings.database_url.clone()
+            }
+        }
+        (true, true) => anyhow::bail!(
+            "{name}: no database URL; set REDRESS_{}__DATABASE_URL to the service's login URL \
+             (or REDRESS_DATABASE__URL to an administrative URL)",
             name.to_uppercase()
-        );
-    } else {
-        db::connect(&settings.database_url, spec.schema, pool_settings).await?
+        ),
     };
-    // With an administrative URL configured the service brings its schema
-    // up to date itself; otherwise `redress migrate` (a Kubernetes Job) must
-    // have, and the service refuses to start on an older schema.
-    if !config.platform.database.url.is_empty() {
-        let admin = admin_pool(&config.platform.database.url).await?;
-        db::migrate(&admin, &spec)
-            .await
-            .with_context(|| format!("migrating {name} at start-up"))?;
-        admin.close().await;
-    }
+    let pool = db::connect(&login, spec.schema, pool_settings).await?;
     db::check_migrated(&pool, &spec).await?;
     let verifier = Arc::new(Verifier::new(&dev::auth_settings(config)?)?);
     let deps = redress_customers::Dependencies {
