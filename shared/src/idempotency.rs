@@ -7,25 +7,16 @@
 //! (then it proceeds as the first). The same id with a different request is
 //! refused, so a client bug cannot turn one answer into another request's.
 //!
-//! Each service keeps its keys in its own schema, in a table its first
-//! migration creates with [`TABLE_DDL`]'s shape.
+//! Each service keeps its keys in its own schema, in a table `request_ids`
+//! its first migration creates: `operation text, request_id uuid, caller
+//! text, fingerprint bytea, response bytea, create_time timestamptz`, keyed
+//! by `(operation, request_id)` (see the customers service's migration).
 
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-
-/// The table every service's migrations create for its keys.
-pub const TABLE_DDL: &str = "CREATE TABLE request_ids (
-    operation   text        NOT NULL,
-    request_id  uuid        NOT NULL,
-    caller      text        NOT NULL,
-    fingerprint bytea       NOT NULL,
-    response    bytea,
-    create_time timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (operation, request_id)
-)";
 
 /// What a claim found.
 #[derive(Debug)]

@@ -2,10 +2,8 @@
 //! and stage), interactions, satisfaction answers, and the churn report.
 
 use jiff::{SignedDuration, Timestamp};
-use prost::Message;
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::idempotency::Claim;
 use redress_platform::page::{self, Fingerprint, PageToken};
 use redress_platform::wire;
 use redress_proto::customers::v1 as pb;
@@ -13,8 +11,8 @@ use uuid::Uuid;
 
 use super::enums::{WireEnum, to_wire_opt};
 use super::{
-    CustomerApi, claim, convert, customer_id, customer_not_found, erased, fingerprint, replay,
-    request_id,
+    Begun, CustomerApi, convert, customer_id, customer_not_found, fingerprint, finish, request_id,
+    required_part,
 };
 use crate::domain::activity::not_in_future;
 use crate::domain::churn::{ChurnReport, Row};
@@ -31,36 +29,22 @@ impl CustomerApi {
         let mut v = FieldViolations::new();
         let customer = customer_id(&mut v, "parent", &request.parent);
         let request_id = request_id(&mut v, &request.request_id);
-        let transaction = match &request.transaction {
-            None => {
-                v.add("transaction", "is required");
-                None
-            }
-            Some(t) => match convert::new_transaction(t, "transaction", now) {
-                Ok(t) => Some(t),
-                Err(errors) => {
-                    v.merge(errors);
-                    None
-                }
-            },
-        };
+        let transaction = required_part(&mut v, "transaction", request.transaction.as_ref(), |t| {
+            convert::new_transaction(t, "transaction", now)
+        });
         v.into_result()?;
         let (Some(customer), Some(transaction)) = (customer, transaction) else {
             return Err(ApiError::Internal);
         };
         let fp = fingerprint(&request, |r| r.request_id.clear());
 
-        let mut tx = self.pool.begin().await?;
-        let claim = claim(&mut tx, "RecordTransaction", request_id, caller, &fp).await?;
-        if let Claim::Replay(answer) = claim {
-            return replay(&answer);
-        }
-        let record = profiles::lock(&mut tx, customer)
+        let (mut tx, claim) = match self
+            .begin_on_customer("RecordTransaction", caller, request_id, &fp, customer)
             .await?
-            .ok_or_else(|| customer_not_found(customer))?;
-        if record.erase_time.is_some() {
-            return Err(erased(&record));
-        }
+        {
+            Begun::Replay(answer) => return Ok(answer),
+            Begun::Fresh { tx, claim } => (tx, claim),
+        };
         let id = Uuid::now_v7();
         store::insert_transaction(&mut tx, customer, id, &transaction, now).await?;
         standing::refresh(&mut tx, customer, now, &self.policies).await?;
@@ -71,9 +55,7 @@ impl CustomerApi {
             transaction: Some(convert::transaction(customer, id, &transaction, now)),
             customer: Some(convert::customer(&after)),
         };
-        claim.finish(&mut tx, &response.encode_to_vec()).await?;
-        tx.commit().await?;
-        Ok(response)
+        finish(tx, claim, response).await
     }
 
     pub(super) async fn record_interaction(
@@ -106,17 +88,13 @@ impl CustomerApi {
         };
         let fp = fingerprint(&request, |r| r.request_id.clear());
 
-        let mut tx = self.pool.begin().await?;
-        let claim = claim(&mut tx, "RecordInteraction", request_id, caller, &fp).await?;
-        if let Claim::Replay(answer) = claim {
-            return replay(&answer);
-        }
-        let record = profiles::lock(&mut tx, customer)
+        let (mut tx, claim) = match self
+            .begin_on_customer("RecordInteraction", caller, request_id, &fp, customer)
             .await?
-            .ok_or_else(|| customer_not_found(customer))?;
-        if record.erase_time.is_some() {
-            return Err(erased(&record));
-        }
+        {
+            Begun::Replay(answer) => return Ok(answer),
+            Begun::Fresh { tx, claim } => (tx, claim),
+        };
         let id = Uuid::now_v7();
         store::insert_interaction(&mut tx, customer, id, &interaction, now).await?;
         let response = pb::RecordInteractionResponse {
@@ -129,9 +107,7 @@ impl CustomerApi {
                 },
             )),
         };
-        claim.finish(&mut tx, &response.encode_to_vec()).await?;
-        tx.commit().await?;
-        Ok(response)
+        finish(tx, claim, response).await
     }
 
     pub(super) async fn list_interactions(
@@ -192,36 +168,22 @@ impl CustomerApi {
         let mut v = FieldViolations::new();
         let customer = customer_id(&mut v, "parent", &request.parent);
         let request_id = request_id(&mut v, &request.request_id);
-        let answer = match &request.record {
-            None => {
-                v.add("record", "is required");
-                None
-            }
-            Some(r) => match convert::new_satisfaction(r, "record", now) {
-                Ok(a) => Some(a),
-                Err(errors) => {
-                    v.merge(errors);
-                    None
-                }
-            },
-        };
+        let answer = required_part(&mut v, "record", request.record.as_ref(), |r| {
+            convert::new_satisfaction(r, "record", now)
+        });
         v.into_result()?;
         let (Some(customer), Some(answer)) = (customer, answer) else {
             return Err(ApiError::Internal);
         };
         let fp = fingerprint(&request, |r| r.request_id.clear());
 
-        let mut tx = self.pool.begin().await?;
-        let claim = claim(&mut tx, "RecordSatisfaction", request_id, caller, &fp).await?;
-        if let Claim::Replay(stored) = claim {
-            return replay(&stored);
-        }
-        let record = profiles::lock(&mut tx, customer)
+        let (mut tx, claim) = match self
+            .begin_on_customer("RecordSatisfaction", caller, request_id, &fp, customer)
             .await?
-            .ok_or_else(|| customer_not_found(customer))?;
-        if record.erase_time.is_some() {
-            return Err(erased(&record));
-        }
+        {
+            Begun::Replay(answer) => return Ok(answer),
+            Begun::Fresh { tx, claim } => (tx, claim),
+        };
         let id = Uuid::now_v7();
         let (summary, latest) = store::insert_satisfaction(
             &mut tx,
@@ -236,9 +198,7 @@ impl CustomerApi {
             record: Some(convert::satisfaction_record(customer, id, &answer, now)),
             summary: Some(convert::satisfaction_summary(&summary, latest)),
         };
-        claim.finish(&mut tx, &response.encode_to_vec()).await?;
-        tx.commit().await?;
-        Ok(response)
+        finish(tx, claim, response).await
     }
 
     pub(super) async fn churn_report(

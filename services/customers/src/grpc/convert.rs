@@ -468,17 +468,7 @@ pub fn new_transaction(
         );
     }
     let occur_time = match occur_time {
-        Some(t) => match wire::from_timestamp(t) {
-            Ok(t) if not_in_future(t, now) => Some(t),
-            Ok(_) => {
-                v.add(format!("{path}.occur_time"), "must not be in the future");
-                None
-            }
-            Err(e) => {
-                v.add(format!("{path}.occur_time"), e);
-                None
-            }
-        },
+        Some(t) => past_time(t, &format!("{path}.occur_time"), now, &mut v),
         None => {
             v.add(format!("{path}.occur_time"), "is required");
             None
@@ -602,6 +592,27 @@ fn required_enum<T: WireEnum>(v: &mut FieldViolations, field: &str, raw: i32) ->
     }
 }
 
+/// A time that has passed (clock skew allowed), recording a violation.
+fn past_time(
+    value: &prost_types::Timestamp,
+    field: &str,
+    now: Timestamp,
+    v: &mut FieldViolations,
+) -> Option<Timestamp> {
+    match wire::from_timestamp(value) {
+        Ok(t) if not_in_future(t, now) => Some(t),
+        Ok(_) => {
+            v.add(field, "must not be in the future");
+            None
+        }
+        Err(e) => {
+            v.add(field, e);
+            None
+        }
+    }
+}
+
+/// An optional time that has passed; now when absent.
 fn occur_time_or_now(
     value: Option<&prost_types::Timestamp>,
     field: &str,
@@ -610,17 +621,7 @@ fn occur_time_or_now(
 ) -> Option<Timestamp> {
     match value {
         None => Some(now),
-        Some(t) => match wire::from_timestamp(t) {
-            Ok(t) if not_in_future(t, now) => Some(t),
-            Ok(_) => {
-                v.add(field, "must not be in the future");
-                None
-            }
-            Err(e) => {
-                v.add(field, e);
-                None
-            }
-        },
+        Some(t) => past_time(t, field, now, v),
     }
 }
 

@@ -103,6 +103,92 @@ async fn claim(
     Claim::take(tx, operation, request_id, &caller.subject, fingerprint).await
 }
 
+/// Parses a required part of a request (`customer`, `transaction`, ...)
+/// with `parse`, adding its violations to `v`.
+fn required_part<P, T>(
+    v: &mut FieldViolations,
+    field: &str,
+    part: Option<&P>,
+    parse: impl FnOnce(&P) -> Result<T, FieldViolations>,
+) -> Option<T> {
+    let Some(part) = part else {
+        v.add(field, "is required");
+        return None;
+    };
+    match parse(part) {
+        Ok(value) => Some(value),
+        Err(errors) => {
+            v.merge(errors);
+            None
+        }
+    }
+}
+
+/// A command begun in its transaction, or the answer of an earlier identical
+/// request.
+enum Begun<R> {
+    /// The request was made before; this was its answer.
+    Replay(R),
+    /// First time: the request id is claimed and the customer is locked
+    /// until the transaction ends.
+    Fresh {
+        /// The command's transaction.
+        tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        /// The claimed request id.
+        claim: Claim,
+    },
+}
+
+impl CustomerApi {
+    /// Begins a command on one customer: claims the request id, locks the
+    /// customer and refuses an erased one.
+    async fn begin_on_customer<R: Message + Default>(
+        &self,
+        operation: &'static str,
+        caller: &Caller,
+        request_id: Option<Uuid>,
+        fingerprint: &[u8],
+        customer: Uuid,
+    ) -> Result<Begun<R>, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let claim = claim(&mut tx, operation, request_id, caller, fingerprint).await?;
+        if let Claim::Replay(answer) = claim {
+            return Ok(Begun::Replay(replay(&answer)?));
+        }
+        let record = crate::store::customers::lock(&mut tx, customer)
+            .await?
+            .ok_or_else(|| customer_not_found(customer))?;
+        if record.erase_time.is_some() {
+            return Err(erased(&record));
+        }
+        Ok(Begun::Fresh { tx, claim })
+    }
+}
+
+/// Records the answer of a command under its request id and commits.
+async fn finish<R: Message>(
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    claim: Claim,
+    response: R,
+) -> Result<R, ApiError> {
+    claim.finish(&mut tx, &response.encode_to_vec()).await?;
+    tx.commit().await?;
+    Ok(response)
+}
+
+/// ALREADY_EXISTS for a taken external reference; other store errors as they
+/// are.
+fn reference_taken(error: crate::store::StoreError) -> ApiError {
+    if error.violates("customers_external_reference_key") {
+        ApiError::AlreadyExists {
+            reason: "EXTERNAL_REFERENCE_TAKEN",
+            message: "another customer has this external_reference".into(),
+        }
+    } else {
+        error.into()
+    }
+}
+
 /// NOT_FOUND for a customer id.
 fn customer_not_found(id: Uuid) -> ApiError {
     ApiError::not_found("Customer", names::customer(id))

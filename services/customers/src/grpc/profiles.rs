@@ -2,7 +2,6 @@
 //! search by contact, select for a crisis scope, and erase.
 
 use futures::StreamExt;
-use prost::Message;
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::Claim;
@@ -14,8 +13,8 @@ use uuid::Uuid;
 use super::convert::{self, ProfileContext};
 use super::enums::WireEnum;
 use super::{
-    CustomerApi, SelectStream, claim, customer_id, customer_not_found, erased, fingerprint, mask,
-    replay, request_id,
+    CustomerApi, SelectStream, claim, customer_id, customer_not_found, erased, fingerprint, finish,
+    mask, reference_taken, replay, request_id, required_part,
 };
 use crate::domain::contact::{ContactQuery, DefaultRegion};
 use crate::domain::names;
@@ -44,19 +43,9 @@ impl CustomerApi {
             now,
             previous_consents: &[],
         };
-        let profile = match &request.customer {
-            None => {
-                v.add("customer", "is required");
-                None
-            }
-            Some(customer) => match convert::profile(customer, "customer", ctx) {
-                Ok(profile) => Some(profile),
-                Err(errors) => {
-                    v.merge(errors);
-                    None
-                }
-            },
-        };
+        let profile = required_part(&mut v, "customer", request.customer.as_ref(), |c| {
+            convert::profile(c, "customer", ctx)
+        });
         v.into_result()?;
         let Some(profile) = profile else {
             return Err(ApiError::Internal);
@@ -71,24 +60,13 @@ impl CustomerApi {
         let id = Uuid::now_v7();
         store::insert(&mut tx, id, &profile, now)
             .await
-            .map_err(|e| {
-                if e.violates("customers_external_reference_key") {
-                    ApiError::AlreadyExists {
-                        reason: "EXTERNAL_REFERENCE_TAKEN",
-                        message: "another customer has this external_reference".into(),
-                    }
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(reference_taken)?;
         let record = store::get(&mut tx, id).await?.ok_or(ApiError::Internal)?;
         let response = pb::CreateCustomerResponse {
             customer: Some(convert::customer(&record)),
         };
-        claim.finish(&mut tx, &response.encode_to_vec()).await?;
-        tx.commit().await?;
         tracing::info!(customer = %names::customer(id), "customer created");
-        Ok(response)
+        finish(tx, claim, response).await
     }
 
     pub(super) async fn get(
@@ -185,16 +163,7 @@ impl CustomerApi {
         let profile = convert::profile(&merged, "customer", ctx)?;
         store::update(&mut tx, &before, &profile, now)
             .await
-            .map_err(|e| {
-                if e.violates("customers_external_reference_key") {
-                    ApiError::AlreadyExists {
-                        reason: "EXTERNAL_REFERENCE_TAKEN",
-                        message: "another customer has this external_reference".into(),
-                    }
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(reference_taken)?;
         if before.size != profile.size {
             standing::refresh(&mut tx, id, now, &self.policies).await?;
         }

@@ -239,6 +239,27 @@ async fn fetch(
     Ok(records)
 }
 
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds the profile's columns as `$2` to `$14`, in the order of the
+/// `INSERT` and `UPDATE` below.
+fn bind_profile<'q>(query: PgQuery<'q>, profile: &'q Profile) -> PgQuery<'q> {
+    query
+        .bind(profile.display_name.as_str())
+        .bind(profile.kind.code())
+        .bind(profile.locale.as_ref().map(|l| l.as_str()))
+        .bind(profile.time_zone.as_ref().map(|z| z.as_str()))
+        .bind(channel_codes(&profile.preferred_channels))
+        .bind(profile.communication_style.map(Code::code))
+        .bind(&profile.industry)
+        .bind(&profile.business_scope)
+        .bind(profile.operating_status.map(Code::code))
+        .bind(profile.size.map(Code::code))
+        .bind(tag_list(profile))
+        .bind(&profile.key_account_adviser)
+        .bind(external_reference(profile))
+}
+
 /// Inserts a new customer as a prospect of grade D.
 pub async fn insert(
     conn: &mut PgConnection,
@@ -246,29 +267,17 @@ pub async fn insert(
     profile: &Profile,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO customers (id, display_name, kind, locale, time_zone, preferred_channels,
              communication_style, industry, business_scope, operating_status, size, tags,
              key_account_adviser, external_reference, create_time, update_time)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
     )
-    .bind(id)
-    .bind(profile.display_name.as_str())
-    .bind(profile.kind.code())
-    .bind(profile.locale.as_ref().map(|l| l.as_str()))
-    .bind(profile.time_zone.as_ref().map(|z| z.as_str()))
-    .bind(channel_codes(&profile.preferred_channels))
-    .bind(profile.communication_style.map(Code::code))
-    .bind(&profile.industry)
-    .bind(&profile.business_scope)
-    .bind(profile.operating_status.map(Code::code))
-    .bind(profile.size.map(Code::code))
-    .bind(tag_list(profile))
-    .bind(&profile.key_account_adviser)
-    .bind(external_reference(profile))
-    .bind(now.to_sqlx())
-    .execute(&mut *conn)
-    .await?;
+    .bind(id);
+    bind_profile(query, profile)
+        .bind(now.to_sqlx())
+        .execute(&mut *conn)
+        .await?;
     write_children(conn, id, profile).await?;
     super::standing::append_state(
         conn,
@@ -289,7 +298,7 @@ pub async fn update(
     profile: &Profile,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE customers SET display_name = $2, kind = $3, locale = $4, time_zone = $5,
              preferred_channels = $6, communication_style = $7, industry = $8,
              business_scope = $9, operating_status = $10, size = $11, tags = $12,
@@ -297,31 +306,20 @@ pub async fn update(
              version = version + 1
          WHERE id = $1",
     )
-    .bind(before.id)
-    .bind(profile.display_name.as_str())
-    .bind(profile.kind.code())
-    .bind(profile.locale.as_ref().map(|l| l.as_str()))
-    .bind(profile.time_zone.as_ref().map(|z| z.as_str()))
-    .bind(channel_codes(&profile.preferred_channels))
-    .bind(profile.communication_style.map(Code::code))
-    .bind(&profile.industry)
-    .bind(&profile.business_scope)
-    .bind(profile.operating_status.map(Code::code))
-    .bind(profile.size.map(Code::code))
-    .bind(tag_list(profile))
-    .bind(&profile.key_account_adviser)
-    .bind(external_reference(profile))
-    .bind(now.to_sqlx())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM contact_points WHERE customer_id = $1")
-        .bind(before.id)
+    .bind(before.id);
+    bind_profile(query, profile)
+        .bind(now.to_sqlx())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM consents WHERE customer_id = $1")
-        .bind(before.id)
-        .execute(&mut *conn)
-        .await?;
+    for statement in [
+        "DELETE FROM contact_points WHERE customer_id = $1",
+        "DELETE FROM consents WHERE customer_id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(before.id)
+            .execute(&mut *conn)
+            .await?;
+    }
     write_children(conn, before.id, profile).await?;
     if before.size != profile.size {
         super::standing::append_state(
