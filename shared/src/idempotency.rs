@@ -125,6 +125,17 @@ impl Claim {
     }
 }
 
+/// Forgets answers older than `before`: a retry comes within minutes, not
+/// days, and stored answers may hold personal data. Returns how many were
+/// forgotten.
+pub async fn prune(pool: &sqlx::PgPool, before: jiff::Timestamp) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM request_ids WHERE create_time < $1")
+        .bind(jiff_sqlx::Timestamp::from(before))
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

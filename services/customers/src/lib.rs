@@ -18,11 +18,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::SignedDuration;
+
 use redress_platform::auth::{AccessPolicy, AuthLayer, Verifier};
 use redress_platform::clock::SharedClock;
 use redress_platform::config::{Config, ConfigError, ServiceSettings};
 use redress_platform::db::SchemaSpec;
 use redress_platform::grpc::{BoundServer, GrpcSettings, ServeError, ServeParts, Server};
+use redress_platform::idempotency;
 use redress_proto::customers::v1::customer_service_server::CustomerServiceServer;
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
@@ -140,8 +143,8 @@ impl CustomersService {
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests up to
-    /// the drain deadline. Reviews due customers every
-    /// `review_interval_seconds` meanwhile.
+    /// the drain deadline. Meanwhile, every `review_interval_seconds`, reviews
+    /// due customers and forgets request ids past their retention.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let grpc = self.bound.settings().clone();
         let server = CustomerServiceServer::new(self.api)
@@ -195,6 +198,14 @@ async fn review_loop(pool: PgPool, clock: SharedClock, settings: Arc<Settings>) 
             Ok(0) => {}
             Ok(reviewed) => tracing::info!(reviewed, "reviewed customers' stage and grade"),
             Err(error) => tracing::warn!(%error, "reviewing customers failed; will retry"),
+        }
+        let retention = SignedDuration::from_hours(settings.request_id_retention_hours as i64);
+        let before = clock
+            .now()
+            .checked_sub(retention)
+            .unwrap_or(jiff::Timestamp::MIN);
+        if let Err(error) = idempotency::prune(&pool, before).await {
+            tracing::warn!(%error, "forgetting old request ids failed; will retry");
         }
     }
 }

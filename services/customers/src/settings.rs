@@ -30,6 +30,9 @@ pub struct Settings {
     /// How often the service looks for customers whose stage or grade time
     /// may have changed, in seconds.
     pub review_interval_seconds: u64,
+    /// How long the answer of a request with a `request_id` is kept for
+    /// retries, in hours.
+    pub request_id_retention_hours: u64,
 }
 
 impl Default for Settings {
@@ -41,6 +44,7 @@ impl Default for Settings {
             satisfaction: SatisfactionPolicy::default(),
             churn: ChurnPolicy::default(),
             review_interval_seconds: 60,
+            request_id_retention_hours: 24 * 7,
         }
     }
 }
@@ -52,6 +56,9 @@ impl Settings {
         self.lifecycle.validate()?;
         if self.review_interval_seconds == 0 {
             return Err("customers.review_interval_seconds must be positive".into());
+        }
+        if self.request_id_retention_hours == 0 {
+            return Err("customers.request_id_retention_hours must be positive".into());
         }
         Ok(())
     }

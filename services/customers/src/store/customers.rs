@@ -603,7 +603,8 @@ pub async fn select_ids(
 
 /// Removes personal data and keeps the record as anonymous: name, contact
 /// points, consents, external references, locale and zone, free text of
-/// interactions, and references of transactions.
+/// interactions, references of transactions, and the stored answers of
+/// repeatable requests that name the customer.
 pub async fn erase(
     conn: &mut PgConnection,
     id: Uuid,
@@ -630,6 +631,14 @@ pub async fn erase(
     ] {
         sqlx::query(statement).bind(id).execute(&mut *conn).await?;
     }
+    // Stored answers of repeatable requests (CreateCustomer,
+    // RecordTransaction, RecordInteraction) carry the profile and free text
+    // as they were: forget every answer that names this customer. A repeat of
+    // such a request after the erasure is then treated as a new request.
+    sqlx::query("DELETE FROM request_ids WHERE position($1::bytea IN response) > 0")
+        .bind(crate::domain::names::customer(id).into_bytes())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
