@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use prost::Message;
 
 /// Every service's proto file; add a line here when a service lands.
-const PROTOS: &[&str] = &["redress/customers/v1/customers.proto"];
+const PROTOS: &[&str] = &[
+    "redress/customers/v1/customers.proto",
+    "redress/events/v1/events.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=redress");

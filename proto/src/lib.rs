@@ -37,6 +37,14 @@ pub mod redress {
             include!(concat!(env!("OUT_DIR"), "/redress.customers.v1.rs"));
         }
     }
+    /// `redress.events.*`
+    pub mod events {
+        /// `redress.events.v1`: the event every publishing service's feed carries.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/redress.events.v1.rs"));
+        }
+    }
 }
 
 pub use redress::customers;
+pub use redress::events;
