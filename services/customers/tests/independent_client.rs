@@ -43,7 +43,13 @@ fn python() -> PathBuf {
         .expect("python3 runs (install Python 3 to run this test)");
     assert!(status.success(), "python3 -m venv failed");
     let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(PACKAGES)
         .status()
         .expect("pip runs");
@@ -60,7 +66,8 @@ async fn health_and_reflection_answer_an_independent_grpc_client() {
     let pool = db::connect(&login, "customers", &PoolSettings::default())
         .await
         .expect("customers pool");
-    let verifier = Verifier::new(&AuthSettings::development(generate_dev_secret())).expect("verifier");
+    let verifier =
+        Verifier::new(&AuthSettings::development(generate_dev_secret())).expect("verifier");
     let service = redress_customers::build_with(
         "127.0.0.1:0".parse().expect("address"),
         &GrpcSettings::default(),
@@ -78,7 +85,9 @@ async fn health_and_reflection_answer_an_independent_grpc_client() {
     let running = tokio::spawn(service.run_until(async {
         let _ = stopped.await;
     }));
-    let python = tokio::task::spawn_blocking(python).await.expect("python set-up");
+    let python = tokio::task::spawn_blocking(python)
+        .await
+        .expect("python set-up");
 
     // Act: the Python client checks health and reflection.
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/independent/check.py");
@@ -92,7 +101,10 @@ async fn health_and_reflection_answer_an_independent_grpc_client() {
 
     // Assert
     let _ = stop.send(());
-    running.await.expect("server task").expect("server stops cleanly");
+    running
+        .await
+        .expect("server task")
+        .expect("server stops cleanly");
     assert!(
         output.status.success(),
         "independent client failed: {}{}",

@@ -67,7 +67,6 @@ enum Command {
         hours: u64,
     },
     /// Call the customers service.
-    #[command(subcommand)]
     Customers(client::customers::Command),
 }
 

@@ -151,7 +151,7 @@ impl ChurnPolicy {
 mod tests {
     use super::*;
 
-    fn cells(entries: &[((ValueGrade, Option<Size>), i64, i64)]) -> Cells {
+    fn cells(entries: &[(Cell, i64, i64)]) -> Cells {
         entries
             .iter()
             .map(|(k, active, churned)| {

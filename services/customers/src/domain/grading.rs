@@ -235,8 +235,10 @@ mod tests {
 
     #[test]
     fn thresholds_that_do_not_descend_are_refused() {
-        let mut policy = GradingPolicy::default();
-        policy.frequency = Thresholds { a: 1, b: 4, c: 12 };
+        let policy = GradingPolicy {
+            frequency: Thresholds { a: 1, b: 4, c: 12 },
+            ..GradingPolicy::default()
+        };
         assert!(policy.validate().is_err());
         assert!(GradingPolicy::default().validate().is_ok());
     }

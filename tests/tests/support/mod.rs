@@ -1,0 +1,363 @@
+//! Running the real `redress` binary the way a user does, for end-to-end
+//! tests: build it once per test process, start `redress up` in an
+//! isolated environment (its own working directory, a fresh test database,
+//! a free port, a generated development secret), run client commands against
+//! it, and stop it with SIGTERM. Every child process is killed when its
+//! guard drops, so a failing test leaves nothing running, and the test
+//! database is dropped with the suite.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use redress_platform::Secret;
+use redress_platform::db;
+use redress_platform::testing::TestDatabase;
+
+/// How long `redress up` may take to print its banner.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a client command may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long `redress up` may take to stop after SIGTERM (its drain deadline
+/// is 10 seconds).
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The workspace root: the parent of this crate.
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The workspace's target directory, as cargo resolves it.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+/// The `redress` binary, built (once per process) with `cargo build -p
+/// redress`: a test crate cannot depend on another package's binary, and a
+/// stale binary would test old code.
+pub fn redress_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args(["build", "--quiet", "-p", "redress", "--bin", "redress"])
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "cargo build -p redress failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let binary = target_dir().join("debug").join("redress");
+        assert!(binary.exists(), "no binary at {}", binary.display());
+        binary
+    })
+}
+
+/// A free port on 127.0.0.1 (bound, then released for the child to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A directory of its own, removed on drop.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty directory under the system's temporary directory.
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("redress-e2e-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        Self(dir)
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process that is killed (and reaped) when dropped.
+#[derive(Debug)]
+pub struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+impl ChildGuard {
+    /// Waits up to `timeout` for the child to exit.
+    fn wait_timeout(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.0.try_wait().expect("child status") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// What a finished command did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// Asserts the command succeeded and returns its stdout.
+    pub fn ok(&self) -> &str {
+        assert!(self.status.success(), "the command failed: {self:#?}");
+        &self.stdout
+    }
+
+    /// Asserts the command succeeded and parses its stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.ok())
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}): {self:#?}"))
+    }
+
+    /// Asserts the command failed and returns its stderr.
+    pub fn failed(&self) -> &str {
+        assert!(!self.status.success(), "the command succeeded: {self:#?}");
+        &self.stderr
+    }
+}
+
+/// Reads `pipe` to the end on a thread of its own.
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+/// The environment every child gets: the caller's, without any `REDRESS_*`
+/// or `OTEL_*` setting that would point it elsewhere, plus `vars`.
+fn command(dir: &Path, vars: &[(String, String)], args: &[&str]) -> Command {
+    let mut command = Command::new(redress_binary());
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("REDRESS_") || key.starts_with("OTEL_") {
+            command.env_remove(key.as_ref());
+        }
+    }
+    command.envs(vars.iter().map(|(k, v)| (k, v)));
+    command
+}
+
+/// Runs `redress <args>` to the end (killed after [`COMMAND_TIMEOUT`]).
+pub fn run(dir: &Path, vars: &[(String, String)], args: &[&str]) -> Outcome {
+    let mut child = command(dir, vars, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(ChildGuard)
+        .expect("redress starts");
+    let stdout = drain(child.0.stdout.take().expect("piped stdout"));
+    let stderr = drain(child.0.stderr.take().expect("piped stderr"));
+    let status = child
+        .wait_timeout(COMMAND_TIMEOUT)
+        .unwrap_or_else(|| panic!("`redress {}` did not finish in time", args.join(" ")));
+    Outcome {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// The secret `redress up` must derive service passwords from so that it
+/// sets the same password on the cluster-wide login roles as test support
+/// does; any other would lock out API tests running beside this one.
+fn role_secret(database: &TestDatabase) -> Secret {
+    let server_url = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Secret::new(url),
+        _ => db::database_url(&database.admin_url(), "postgres").expect("server URL"),
+    };
+    let schema = redress_customers::NAME;
+    assert_eq!(
+        db::derive_password(&server_url, &db::login_role(schema)).expose(),
+        database.login_password(schema).expose(),
+        "test support derives login passwords from another secret; \
+         `redress up` would change the shared roles' passwords"
+    );
+    server_url
+}
+
+/// `redress up`, running in an isolated environment until stopped or
+/// dropped. Fields drop in order: the process, then the database, then the
+/// runtime that made it, then the directory.
+#[derive(Debug)]
+pub struct Suite {
+    /// The `redress up` process.
+    child: ChildGuard,
+    /// Its stdout after the banner, a line at a time (kept drained so the
+    /// process never blocks on a full pipe).
+    _stdout: Receiver<String>,
+    /// Its stderr so far.
+    stderr: Arc<Mutex<String>>,
+    /// The environment every command of this suite gets.
+    vars: Vec<(String, String)>,
+    /// The customers endpoint.
+    pub endpoint: String,
+    /// The development secret tokens are signed with.
+    pub dev_secret: Secret,
+    /// The suite's database.
+    _database: TestDatabase,
+    /// The runtime the database's pool lives on.
+    _runtime: tokio::runtime::Runtime,
+    /// The working directory.
+    dir: TempDir,
+}
+
+impl Suite {
+    /// Starts `redress up` on a fresh database and waits for its banner.
+    pub fn start() -> Self {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        let database = runtime.block_on(TestDatabase::new());
+        let dir = TempDir::new();
+        let port = free_port();
+        let dev_secret = redress_platform::auth::generate_dev_secret();
+        let vars = vec![
+            (
+                "REDRESS_DATABASE__URL".into(),
+                database.admin_url().expose().into(),
+            ),
+            (
+                "REDRESS_DATABASE__ROLE_SECRET".into(),
+                role_secret(&database).expose().into(),
+            ),
+            (
+                "REDRESS_CUSTOMERS__LISTEN".into(),
+                format!("127.0.0.1:{port}"),
+            ),
+            (
+                "REDRESS_AUTH__DEV_SECRET".into(),
+                dev_secret.expose().into(),
+            ),
+        ];
+        let mut child = command(dir.path(), &vars, &["up"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map(ChildGuard)
+            .expect("redress up starts");
+
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr_pipe = child.0.stderr.take().expect("piped stderr");
+        let sink = stderr.clone();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                if let Ok(mut text) = sink.lock() {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+        });
+        let (lines, stdout) = mpsc::channel();
+        let stdout_pipe = child.0.stdout.take().expect("piped stdout");
+        thread::spawn(move || {
+            for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut seen = String::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match stdout.recv_timeout(left) {
+                Ok(line) if line.trim() == "Redress is up." => break,
+                Ok(line) => {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+                Err(error) => {
+                    let why = match error {
+                        RecvTimeoutError::Timeout => "did not print its banner in time",
+                        RecvTimeoutError::Disconnected => "exited before printing its banner",
+                    };
+                    let stderr = stderr.lock().map(|s| s.clone()).unwrap_or_default();
+                    panic!("`redress up` {why}\n--- stdout\n{seen}--- stderr\n{stderr}");
+                }
+            }
+        }
+        Self {
+            child,
+            _stdout: stdout,
+            stderr,
+            vars,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            dev_secret,
+            _database: database,
+            _runtime: runtime,
+            dir,
+        }
+    }
+
+    /// Runs `redress <args>` against this suite.
+    pub fn redress(&self, args: &[&str]) -> Outcome {
+        run(self.dir.path(), &self.vars, args)
+    }
+
+    /// Runs `redress <args>` against this suite with extra environment.
+    pub fn redress_with(&self, extra: &[(&str, &str)], args: &[&str]) -> Outcome {
+        let mut vars = self.vars.clone();
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        run(self.dir.path(), &vars, args)
+    }
+
+    /// Sends SIGTERM and waits for `redress up` to exit; `None` if it did
+    /// not in time (it is then killed when the suite drops).
+    pub fn terminate(&mut self) -> Option<ExitStatus> {
+        let pid = nix::unistd::Pid::from_raw(
+            i32::try_from(self.child.0.id()).expect("a pid fits in an i32"),
+        );
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM sent");
+        self.child.wait_timeout(STOP_TIMEOUT)
+    }
+
+    /// What `redress up` printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
