@@ -265,7 +265,10 @@ impl Server {
         if for_tests {
             text.push_str(
                 "# A test cluster holds nothing worth a crash-safe write.\n\
-                 fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n",
+                 fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n\
+                 # A test whose runtime stops mid-login must not hold up DROP DATABASE\n\
+                 # (which waits for every backend of the database) for a minute.\n\
+                 authentication_timeout = '5s'\n",
             );
         }
         let path = self.data_dir().join("redress.conf");

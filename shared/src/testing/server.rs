@@ -95,6 +95,11 @@ pub(super) fn unix_now() -> u64 {
 pub(super) async fn drop_database(server_url: &Secret, name: &str) {
     let result = async {
         let mut conn = PgConnection::connect(server_url.expose()).await?;
+        // Bounded: a database that cannot be dropped now is left for the
+        // sweep of leftovers rather than holding the test up.
+        sqlx::raw_sql("SET statement_timeout = '15s'")
+            .execute(&mut conn)
+            .await?;
         sqlx::raw_sql(AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
         )))
