@@ -51,20 +51,44 @@ pub fn redress_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        build
             .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "redress", "--bin", "redress"])
-            .output()
-            .expect("cargo runs");
+            .args(["build", "-v", "-p", "redress", "--bin", "redress"]);
+        // What cargo set for this test crate must not reach the inner build:
+        // build scripts track some of it (ring: CARGO_MANIFEST_DIR), and a
+        // changed value rebuilds half the dependency graph, twice per run.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if is_per_crate_cargo_var(&key) {
+                build.env_remove(key.as_ref());
+            }
+        }
+        let output = build.output().expect("cargo runs");
         assert!(
             output.status.success(),
             "cargo build -p redress failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
+        eprintln!("DEBUG BUILD:\n{}", String::from_utf8_lossy(&output.stderr));
         let binary = target_dir().join("debug").join("redress");
         assert!(binary.exists(), "no binary at {}", binary.display());
         binary
     })
+}
+
+/// Whether cargo sets `key` for the crate under test (rather than the user
+/// for every build).
+fn is_per_crate_cargo_var(key: &str) -> bool {
+    const PREFIXES: &[&str] = &["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_"];
+    const NAMES: &[&str] = &[
+        "CARGO_CRATE_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    PREFIXES.iter().any(|p| key.starts_with(p)) || NAMES.contains(&key)
 }
 
 /// A free port on 127.0.0.1 (bound, then released for the child to take).
