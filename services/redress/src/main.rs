@@ -54,7 +54,11 @@ enum Command {
         subject: String,
         /// Roles, comma separated: agent, supervisor, crisis_manager,
         /// communications, admin, service.
-        #[arg(long, value_delimiter = ',', default_value = "agent,supervisor,crisis_manager,communications,admin")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "agent,supervisor,crisis_manager,communications,admin"
+        )]
         roles: Vec<Role>,
         /// The team.
         #[arg(long)]
@@ -95,7 +99,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             locale,
             hours,
         } => {
-            let token = dev::mint(&config, &subject, &roles, team.as_deref(), locale.as_deref(), hours)?;
+            let token = dev::mint(
+                &config,
+                &subject,
+                &roles,
+                team.as_deref(),
+                locale.as_deref(),
+                hours,
+            )?;
             println!("{}", token.expose());
             Ok(())
         }
