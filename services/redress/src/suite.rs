@@ -74,11 +74,11 @@ async fn prepare(
 }
 
 async fn admin_pool(url: &Secret) -> anyhow::Result<sqlx::PgPool> {
-    Ok(PgPoolOptions::new()
+    PgPoolOptions::new()
         .max_connections(2)
         .connect(url.expose())
         .await
-        .context("connecting with the administrative database URL")?)
+        .context("connecting with the administrative database URL")
 }
 
 /// `redress migrate`.

@@ -54,7 +54,7 @@ pub fn redress_binary() -> &'static Path {
         let mut build = Command::new(cargo);
         build
             .current_dir(workspace_root())
-            .args(["build", "-v", "-p", "redress", "--bin", "redress"]);
+            .args(["build", "--quiet", "-p", "redress", "--bin", "redress"]);
         // What cargo set for this test crate must not reach the inner build:
         // build scripts track some of it (ring: CARGO_MANIFEST_DIR), and a
         // changed value rebuilds half the dependency graph, twice per run.
@@ -70,7 +70,6 @@ pub fn redress_binary() -> &'static Path {
             "cargo build -p redress failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        eprintln!("DEBUG BUILD:\n{}", String::from_utf8_lossy(&output.stderr));
         let binary = target_dir().join("debug").join("redress");
         assert!(binary.exists(), "no binary at {}", binary.display());
         binary
