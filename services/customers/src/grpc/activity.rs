@@ -136,7 +136,7 @@ impl CustomerApi {
             return Err(ApiError::Internal);
         };
         let mut conn = self.pool.acquire().await?;
-        if profiles::get(&mut conn, customer).await?.is_none() {
+        if !profiles::exists(&mut conn, customer).await? {
             return Err(customer_not_found(customer));
         }
         let rows = store::list_interactions(&mut conn, customer, after, limit + 1).await?;

@@ -25,7 +25,6 @@ use uuid::Uuid;
 
 use crate::Settings;
 use crate::domain::names;
-use crate::store::customers::CustomerRecord;
 use crate::store::standing::Policies;
 
 /// The error domain of this service.
@@ -155,11 +154,11 @@ impl CustomerApi {
         if let Claim::Replay(answer) = claim {
             return Ok(Begun::Replay(replay(&answer)?));
         }
-        let record = crate::store::customers::lock(&mut tx, customer)
+        let was_erased = crate::store::customers::lock_row(&mut tx, customer)
             .await?
             .ok_or_else(|| customer_not_found(customer))?;
-        if record.erase_time.is_some() {
-            return Err(erased(&record));
+        if was_erased {
+            return Err(erased(customer));
         }
         Ok(Begun::Fresh { tx, claim })
     }
@@ -195,12 +194,12 @@ fn customer_not_found(id: Uuid) -> ApiError {
 }
 
 /// FAILED_PRECONDITION for changing an erased customer.
-fn erased(record: &CustomerRecord) -> ApiError {
+fn erased(id: Uuid) -> ApiError {
     ApiError::FailedPrecondition {
         reason: "CUSTOMER_ERASED",
         message: format!(
             "{} was erased; its personal data can no longer change",
-            names::customer(record.id)
+            names::customer(id)
         ),
         allowed: vec!["GetCustomer".into(), "ListInteractions".into()],
     }

@@ -146,7 +146,7 @@ impl CustomerApi {
             .await?
             .ok_or_else(|| customer_not_found(id))?;
         if before.erase_time.is_some() {
-            return Err(erased(&before));
+            return Err(erased(before.id));
         }
         if !given.etag.is_empty() && given.etag != before.etag() {
             return Err(ApiError::Aborted {

@@ -450,6 +450,27 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<CustomerRe
     Ok(fetch(conn, rows).await?.pop())
 }
 
+/// Locks one customer's row until the transaction ends, without reading
+/// its profile: `None` when there is no such customer, else whether it was
+/// erased.
+pub async fn lock_row(conn: &mut PgConnection, id: Uuid) -> Result<Option<bool>, StoreError> {
+    let erased: Option<bool> =
+        sqlx::query_scalar("SELECT erase_time IS NOT NULL FROM customers WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(erased)
+}
+
+/// Whether a customer exists.
+pub async fn exists(conn: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
+    let found: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(found)
+}
+
 /// The customers with these ids, in the order given; missing ids are left
 /// out (the caller compares lengths).
 pub async fn get_many(
