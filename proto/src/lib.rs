@@ -37,6 +37,13 @@ pub mod redress {
             include!(concat!(env!("OUT_DIR"), "/redress.customers.v1.rs"));
         }
     }
+    /// `redress.complaints.*`
+    pub mod complaints {
+        /// `redress.complaints.v1`: complaints with one accountable owner.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/redress.complaints.v1.rs"));
+        }
+    }
     /// `redress.events.*`
     pub mod events {
         /// `redress.events.v1`: the event every publishing service's feed carries.
@@ -46,5 +53,6 @@ pub mod redress {
     }
 }
 
+pub use redress::complaints;
 pub use redress::customers;
 pub use redress::events;

@@ -5,7 +5,7 @@
 //! A concurrent repeat blocks on the key's unique index until the first
 //! transaction commits (then it replays the stored answer) or rolls back
 //! (then it proceeds as the first). The same id with a different request is
-//! refused, so a client bug cannot turn one answer into another request's.
+//! refused (INVALID_ARGUMENT on `request_id`), so a client bug cannot turn one answer into another request's.
 //!
 //! Each service keeps its keys in its own schema, in a table `request_ids`
 //! its first migration creates: `operation text, request_id uuid, caller
@@ -92,12 +92,10 @@ impl Claim {
         .await?;
         match response {
             Some(response) if stored_fingerprint == fingerprint => Ok(Claim::Replay(response)),
-            Some(_) => Err(ApiError::FailedPrecondition {
-                reason: "REQUEST_ID_REUSED",
-                message: "this request_id was used for a different request; use a new one"
-                    .to_string(),
-                allowed: vec!["retry with a new request_id".to_string()],
-            }),
+            Some(_) => Err(ApiError::invalid(
+                "request_id",
+                "was already used for a different request; use a new request_id",
+            )),
             // Claimed but never finished within a committed transaction: the
             // operation chose not to record an answer (it failed and its
             // error was committed nowhere). Treat as a conflict to retry.

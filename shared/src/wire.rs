@@ -1,6 +1,6 @@
 //! Conversions between protobuf's well-known types and the types services
-//! use inside: `google.protobuf.Timestamp` ⇄ `jiff::Timestamp`, and field
-//! masks.
+//! use inside: `google.protobuf.Timestamp` ⇄ `jiff::Timestamp`, and
+//! generated enums ⇄ domain enums ([`WireEnum`]).
 
 use jiff::Timestamp;
 
@@ -24,6 +24,44 @@ pub fn from_timestamp(value: &prost_types::Timestamp) -> Result<Timestamp, &'sta
         return Err("nanos must be within 0..1e9");
     }
     Timestamp::new(value.seconds, value.nanos).map_err(|_| "is outside the supported range")
+}
+
+/// The description of a number outside the enum.
+pub const UNKNOWN: &str = "is not a value of this enum";
+
+/// A wire enum paired with a domain enum.
+pub trait WireEnum: Sized + Copy + PartialEq + 'static {
+    /// The generated enum.
+    type Wire: Copy + PartialEq + TryFrom<i32> + Into<i32> + 'static;
+    /// Every domain value with its wire value.
+    const PAIRS: &'static [(Self, Self::Wire)];
+
+    /// Reads a wire number: `Ok(None)` for unspecified (zero).
+    fn from_wire(value: i32) -> Result<Option<Self>, &'static str> {
+        if value == 0 {
+            return Ok(None);
+        }
+        let wire = Self::Wire::try_from(value).map_err(|_| UNKNOWN)?;
+        Self::PAIRS
+            .iter()
+            .find(|(_, w)| *w == wire)
+            .map(|(d, _)| Some(*d))
+            .ok_or(UNKNOWN)
+    }
+
+    /// The wire number.
+    fn to_wire(self) -> i32 {
+        Self::PAIRS
+            .iter()
+            .find(|(d, _)| *d == self)
+            .map(|(_, w)| (*w).into())
+            .unwrap_or(0)
+    }
+}
+
+/// The wire number of an optional value (zero when absent).
+pub fn to_wire_opt<T: WireEnum>(value: Option<T>) -> i32 {
+    value.map(WireEnum::to_wire).unwrap_or(0)
 }
 
 #[cfg(test)]

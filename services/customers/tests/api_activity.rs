@@ -358,7 +358,7 @@ async fn a_repeated_transaction_is_recorded_once_and_a_reused_request_id_is_refu
     // Assert
     assert_eq!(repeat, first);
     assert_eq!(app.count("transactions").await, 1);
-    assert_status(&reused, Code::FailedPrecondition, "REQUEST_ID_REUSED");
+    assert_invalid(&reused, &["request_id"]);
 }
 
 // ---- RecordInteraction and ListInteractions --------------------------------
@@ -604,7 +604,7 @@ async fn a_repeated_interaction_is_recorded_once() {
         })
         .await
         .expect_err("refused");
-    assert_status(&reused, Code::FailedPrecondition, "REQUEST_ID_REUSED");
+    assert_invalid(&reused, &["request_id"]);
 }
 
 // ---- RecordSatisfaction ----------------------------------------------------

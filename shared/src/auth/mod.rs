@@ -12,6 +12,7 @@
 mod caller;
 mod claims;
 mod error;
+mod identity;
 mod interceptor;
 mod jwks;
 mod layer;
@@ -27,6 +28,7 @@ mod tests;
 pub use caller::{CALLER_MISSING_DOMAIN, Caller};
 pub use claims::{Audience, Claims};
 pub use error::{AuthError, status_with_error_info};
+pub use identity::{IdentityInterceptor, ServiceIdentity};
 pub use interceptor::{BearerInterceptor, attach_end_user};
 pub use jwks::UNKNOWN_KID_REFRESH_INTERVAL;
 pub use layer::{AuthFuture, AuthLayer, AuthService, END_USER_HEADER};

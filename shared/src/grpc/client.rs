@@ -31,6 +31,11 @@ pub struct ClientSettings {
     pub request_timeout_ms: u64,
     /// TLS towards the server; absent means plaintext.
     pub tls: Option<ClientTlsSettings>,
+    /// This service's own bearer token (role `service`) for calls to other
+    /// services. Empty: `token_file`, or in development a minted one.
+    pub token: crate::secret::Secret,
+    /// A file holding this service's token, re-read as it rotates.
+    pub token_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientSettings {
@@ -39,6 +44,8 @@ impl Default for ClientSettings {
             connect_timeout_ms: 3_000,
             request_timeout_ms: 10_000,
             tls: None,
+            token: crate::secret::Secret::default(),
+            token_file: None,
         }
     }
 }

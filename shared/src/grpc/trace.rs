@@ -313,6 +313,19 @@ pin_project_lite::pin_project! {
     }
 }
 
+/// An empty body outside any span: what an interceptor in front of a traced
+/// channel answers with when it refuses a call before it is sent.
+impl<B: Default> Default for TracedBody<B> {
+    fn default() -> Self {
+        Self {
+            inner: B::default(),
+            span: Span::none(),
+            side: Side::Client,
+            recorded: true,
+        }
+    }
+}
+
 impl<B> std::fmt::Debug for TracedBody<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TracedBody").finish_non_exhaustive()

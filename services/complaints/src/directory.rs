@@ -1,0 +1,189 @@
+//! The customers service as the complaints service sees it: whether a
+//! customer exists and may complain (not erased), their value grade, and
+//! recording the intake contact in their interaction log. Calls carry this
+//! service's own identity and the agent it acts for, and map the customers
+//! service's answers to this service's errors: an unknown or erased customer
+//! is FAILED_PRECONDITION naming it; an unreachable customers service is
+//! UNAVAILABLE, and the intake writes nothing.
+
+use std::sync::Arc;
+
+use redress_platform::auth::{Caller, IdentityInterceptor, ServiceIdentity, attach_end_user};
+use redress_platform::error::ApiError;
+use redress_platform::grpc::{ClientError, ClientSettings, TracedChannel, connect, traced};
+use redress_platform::wire;
+use redress_proto::customers::v1 as cpb;
+use tonic::service::interceptor::InterceptedService;
+use tonic::{Code, Request, Status};
+use uuid::Uuid;
+
+use crate::domain::complaint::Channel;
+use crate::domain::names;
+use crate::domain::priority::Grade;
+
+type Client = cpb::customer_service_client::CustomerServiceClient<
+    InterceptedService<TracedChannel, IdentityInterceptor>,
+>;
+
+/// The customers service, reached over gRPC.
+#[derive(Debug, Clone)]
+pub struct CustomerDirectory {
+    client: Client,
+}
+
+/// What the complaints service needs to know of a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerFacts {
+    /// The value grade now.
+    pub grade: Grade,
+}
+
+/// The contact an intake records in the customer's log.
+#[derive(Debug, Clone)]
+pub struct IntakeContact<'a> {
+    /// The complaint.
+    pub complaint_id: Uuid,
+    /// How it came in.
+    pub channel: Channel,
+    /// Its one-line summary.
+    pub summary: &'a str,
+    /// When.
+    pub at: jiff::Timestamp,
+}
+
+impl CustomerDirectory {
+    /// A directory calling `endpoint` as `identity`.
+    pub async fn connect(
+        endpoint: &str,
+        settings: &ClientSettings,
+        identity: Arc<ServiceIdentity>,
+    ) -> Result<Self, ClientError> {
+        let channel = traced(connect(endpoint, settings).await?);
+        Ok(Self {
+            client: cpb::customer_service_client::CustomerServiceClient::with_interceptor(
+                channel,
+                IdentityInterceptor(identity),
+            ),
+        })
+    }
+
+    /// Checks that the customer exists and is not erased, and reads their
+    /// grade.
+    pub async fn check(&self, caller: &Caller, customer: Uuid) -> Result<CustomerFacts, ApiError> {
+        let name = names::customer(customer);
+        let mut request = Request::new(cpb::GetCustomerRequest { name: name.clone() });
+        on_behalf_of(&mut request, caller)?;
+        let answer = self
+            .client
+            .clone()
+            .get_customer(request)
+            .await
+            .map_err(|status| customer_error(status, &name))?
+            .into_inner();
+        let found = answer.customer.ok_or_else(|| {
+            tracing::error!("the customers service answered GetCustomer without a customer");
+            ApiError::Internal
+        })?;
+        if found.erase_time.is_some() {
+            return Err(ApiError::FailedPrecondition {
+                reason: "CUSTOMER_ERASED",
+                message: format!("{name} was erased; a complaint cannot be recorded for it"),
+                allowed: vec!["CreateCustomer".into()],
+            });
+        }
+        let grade = match cpb::ValueGrade::try_from(found.value_grade) {
+            Ok(cpb::ValueGrade::A) => Grade::A,
+            Ok(cpb::ValueGrade::B) => Grade::B,
+            Ok(cpb::ValueGrade::C) => Grade::C,
+            Ok(cpb::ValueGrade::D) => Grade::D,
+            _ => Grade::Ungraded,
+        };
+        Ok(CustomerFacts { grade })
+    }
+
+    /// Records the intake in the customer's interaction log, idempotently
+    /// per complaint.
+    pub async fn record_intake(
+        &self,
+        caller: &Caller,
+        customer: Uuid,
+        contact: IntakeContact<'_>,
+    ) -> Result<(), ApiError> {
+        let name = names::customer(customer);
+        let mut request = Request::new(cpb::RecordInteractionRequest {
+            parent: name.clone(),
+            interaction: Some(cpb::Interaction {
+                name: String::new(),
+                channel: customers_channel(contact.channel) as i32,
+                direction: cpb::Direction::Inbound as i32,
+                summary: contact.summary.to_owned(),
+                agent: caller.acting_subject().to_owned(),
+                occur_time: Some(wire::timestamp(contact.at)),
+                related_complaint: names::complaint(contact.complaint_id),
+                create_time: None,
+            }),
+            request_id: contact.complaint_id.to_string(),
+        });
+        on_behalf_of(&mut request, caller)?;
+        self.client
+            .clone()
+            .record_interaction(request)
+            .await
+            .map_err(|status| customer_error(status, &name))?;
+        Ok(())
+    }
+}
+
+/// Sends the person this call is made for.
+fn on_behalf_of<T>(request: &mut Request<T>, caller: &Caller) -> Result<(), ApiError> {
+    attach_end_user(request, caller).map_err(|error| {
+        tracing::error!(%error, "the caller's token cannot be passed along");
+        ApiError::Internal
+    })
+}
+
+/// The customers service's channel for a complaint channel.
+fn customers_channel(channel: Channel) -> cpb::Channel {
+    match channel {
+        Channel::Phone => cpb::Channel::Phone,
+        Channel::Email => cpb::Channel::Email,
+        Channel::Chat => cpb::Channel::Chat,
+        Channel::WebForm => cpb::Channel::WebForm,
+        Channel::SocialMedia => cpb::Channel::SocialMedia,
+        Channel::InPerson => cpb::Channel::InPerson,
+        Channel::Letter => cpb::Channel::Letter,
+        Channel::MobileApp => cpb::Channel::MobileApp,
+    }
+}
+
+/// This service's error for a failed call about customer `name`.
+fn customer_error(status: Status, name: &str) -> ApiError {
+    match status.code() {
+        Code::NotFound => ApiError::FailedPrecondition {
+            reason: "CUSTOMER_NOT_FOUND",
+            message: format!("{name} is not a known customer; create the customer first"),
+            allowed: vec!["CreateCustomer".into()],
+        },
+        Code::FailedPrecondition => ApiError::FailedPrecondition {
+            reason: "CUSTOMER_ERASED",
+            message: format!("{name} was erased; a complaint cannot be recorded for it"),
+            allowed: vec!["CreateCustomer".into()],
+        },
+        Code::Unavailable
+        | Code::DeadlineExceeded
+        | Code::Cancelled
+        | Code::ResourceExhausted
+        | Code::Unknown => {
+            tracing::warn!(code = ?status.code(), "the customers service is not reachable");
+            ApiError::Unavailable {
+                reason: "CUSTOMERS_UNAVAILABLE",
+                message: "the customers service is not reachable; nothing was written; retry"
+                    .into(),
+            }
+        }
+        code => {
+            tracing::error!(?code, "the customers service refused a call");
+            ApiError::Internal
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The escalation structure as data: teams with a supervisor and a
+//! department with its head, whom the SLA ladder informs.
+
+use redress_platform::auth::Caller;
+use redress_platform::error::{ApiError, FieldViolations};
+use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_proto::complaints::v1 as pb;
+
+use super::{ComplaintApi, convert};
+use crate::domain::names;
+use crate::store::teams::{self as store, Team};
+
+/// Longest name or subject in a team, in characters.
+const MAX_TEAM_TEXT: usize = 200;
+
+/// The validated fields of a team message.
+fn fields(v: &mut FieldViolations, t: &pb::Team) -> [String; 4] {
+    let pb::Team {
+        name: _,
+        display_name,
+        supervisor,
+        department,
+        department_head,
+        etag: _,
+        create_time: _,
+        update_time: _,
+    } = t;
+    [
+        convert::text(v, "team.display_name", display_name, MAX_TEAM_TEXT, true),
+        convert::text(v, "team.supervisor", supervisor, MAX_TEAM_TEXT, false),
+        convert::text(v, "team.department", department, MAX_TEAM_TEXT, false),
+        convert::text(
+            v,
+            "team.department_head",
+            department_head,
+            MAX_TEAM_TEXT,
+            false,
+        ),
+    ]
+}
+
+impl ComplaintApi {
+    pub(super) async fn create_team(
+        &self,
+        _caller: &Caller,
+        r: pb::CreateTeamRequest,
+    ) -> Result<pb::CreateTeamResponse, ApiError> {
+        let mut v = FieldViolations::new();
+        v.check("team_id", names::check_team_id(&r.team_id));
+        let Some(given) = r.team.as_ref() else {
+            v.add("team", "is required");
+            return Err(ApiError::InvalidArgument(v));
+        };
+        let [display_name, supervisor, department, department_head] = fields(&mut v, given);
+        v.into_result()?;
+        let now = self.clock.now();
+        let team = Team {
+            id: r.team_id.clone(),
+            display_name,
+            supervisor,
+            department,
+            department_head,
+            version: 1,
+            create_time: now,
+            update_time: now,
+        };
+        let mut conn = self.pool.acquire().await?;
+        store::insert(&mut conn, &team).await.map_err(|e| {
+            if e.violates("teams_pkey") {
+                ApiError::AlreadyExists {
+                    reason: "TEAM_EXISTS",
+                    message: format!("{} exists already", names::team(&team.id)),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(pb::CreateTeamResponse {
+            team: Some(convert::team(&team)),
+        })
+    }
+
+    pub(super) async fn update_team(
+        &self,
+        _caller: &Caller,
+        r: pb::UpdateTeamRequest,
+    ) -> Result<pb::UpdateTeamResponse, ApiError> {
+        let mut v = FieldViolations::new();
+        let Some(given) = r.team.as_ref() else {
+            return Err(ApiError::invalid("team", "is required"));
+        };
+        let id = v.check("team.name", names::parse_team(&given.name));
+        let [display_name, supervisor, department, department_head] = fields(&mut v, given);
+        v.into_result()?;
+        let id = id.ok_or(ApiError::Internal)?;
+        let mut tx = self.pool.begin().await?;
+        let mut team = store::lock(&mut tx, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Team", names::team(&id)))?;
+        if !given.etag.is_empty() && given.etag != team.etag() {
+            return Err(ApiError::Aborted {
+                reason: "ETAG_MISMATCH",
+                message: "the team changed since it was read; read it again and retry".into(),
+            });
+        }
+        team.display_name = display_name;
+        team.supervisor = supervisor;
+        team.department = department;
+        team.department_head = department_head;
+        team.update_time = self.clock.now();
+        store::update(&mut tx, &team).await?;
+        let team = store::get(&mut tx, &id).await?.ok_or(ApiError::Internal)?;
+        tx.commit().await?;
+        Ok(pb::UpdateTeamResponse {
+            team: Some(convert::team(&team)),
+        })
+    }
+
+    pub(super) async fn list_teams(
+        &self,
+        _caller: &Caller,
+        r: pb::ListTeamsRequest,
+    ) -> Result<pb::ListTeamsResponse, ApiError> {
+        let mut v = FieldViolations::new();
+        let size = v.check("page_size", page::page_size(r.page_size));
+        let fp = Fingerprint::of(&[b"teams"]);
+        let after = v
+            .check("page_token", PageToken::decode(&r.page_token, fp))
+            .flatten();
+        v.into_result()?;
+        let size = size.ok_or(ApiError::Internal)?;
+        let after = after
+            .map(|bytes| {
+                String::from_utf8(bytes)
+                    .map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))
+            })
+            .transpose()?;
+        let mut conn = self.pool.acquire().await?;
+        let rows = store::list(&mut conn, after.as_deref(), size + 1).await?;
+        let (rows, next_page_token) = page::next_page(rows, size, fp, |t| t.id.as_bytes().to_vec());
+        Ok(pb::ListTeamsResponse {
+            teams: rows.iter().map(convert::team).collect(),
+            next_page_token,
+        })
+    }
+}

@@ -1,0 +1,213 @@
+//! The SLA scheduler: raises each due alarm of a complaint (a warning before
+//! a deadline, the breach at it, and the steps of the escalation ladder
+//! after it) exactly once, as an event on the feed and an entry in the
+//! complaint's history, and lets hand-off offers that nobody answered lapse.
+//! Escalation informs the person named by the ladder; it never moves
+//! ownership.
+//!
+//! Safe with several replicas: each complaint is taken with
+//! `FOR UPDATE SKIP LOCKED` (another replica, or a change in progress,
+//! holds it: it is left for the next pass), and an alarm is marked raised in
+//! the transaction that announces it.
+
+use jiff::Timestamp;
+use redress_platform::outbox::{self, NewEvent};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::domain::complaint::FieldChange;
+use crate::domain::names;
+use crate::domain::sla_policy::EscalationTarget;
+use crate::events::{self, types};
+use crate::settings::Policies;
+use crate::store::history::{self, Actor};
+use crate::store::ownership::{self, OfferState};
+use crate::store::{self, StoreError};
+
+/// Most complaints one pass takes.
+const BATCH: u32 = 200;
+
+/// What a pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Alarms raised.
+    pub alarms: usize,
+    /// Offers that lapsed.
+    pub expired_offers: usize,
+}
+
+/// Raises every alarm due at `now` and lapses expired offers.
+pub async fn run_once(
+    pool: &PgPool,
+    policies: &Policies,
+    now: Timestamp,
+) -> Result<Pass, StoreError> {
+    let mut pass = Pass::default();
+    loop {
+        let due = {
+            let mut conn = pool.acquire().await?;
+            store::sla::complaints_due(&mut conn, now, BATCH).await?
+        };
+        let mut raised = 0;
+        for id in &due {
+            raised += raise_alarms(pool, policies, *id, now).await?;
+        }
+        pass.alarms += raised;
+        if due.len() < BATCH as usize || raised == 0 {
+            break;
+        }
+    }
+    let expired = {
+        let mut conn = pool.acquire().await?;
+        ownership::expired_offers(&mut conn, now, BATCH).await?
+    };
+    for (complaint, offer) in expired {
+        if lapse_offer(pool, policies, complaint, offer, now).await? {
+            pass.expired_offers += 1;
+        }
+    }
+    Ok(pass)
+}
+
+async fn raise_alarms(
+    pool: &PgPool,
+    policies: &Policies,
+    id: uuid::Uuid,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let mut tx = pool.begin().await?;
+    let Some(complaint) = store::complaints::try_lock(&mut tx, id).await? else {
+        return Ok(0);
+    };
+    let due = store::sla::due_alarms_of(&mut tx, id, now).await?;
+    let team = if complaint.owner_team.is_empty() {
+        None
+    } else {
+        store::teams::get(&mut tx, &complaint.owner_team).await?
+    };
+    for alarm in &due {
+        let a = &alarm.alarm;
+        let mut payload = json!({
+            "clock": a.clock,
+            "due_time": a.due_time.to_string(),
+            "cycle_start_time": a.cycle_start.to_string(),
+        });
+        let (event_type, action) = match a.step.as_str() {
+            "warning" => (types::SLA_WARNING, "sla_warning"),
+            "breach" => (types::SLA_BREACHED, "sla_breached"),
+            step => {
+                let level: usize = step
+                    .strip_prefix("escalation:")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let target = level
+                    .checked_sub(1)
+                    .and_then(|i| policies.sla.escalation.get(i))
+                    .map(|s| s.to);
+                let recipient = match target {
+                    Some(EscalationTarget::Owner) => complaint.owner.clone(),
+                    Some(EscalationTarget::TeamSupervisor) => team
+                        .as_ref()
+                        .map(|t| t.supervisor.clone())
+                        .unwrap_or_default(),
+                    Some(EscalationTarget::DepartmentHead) => team
+                        .as_ref()
+                        .map(|t| t.department_head.clone())
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                if recipient.is_empty() {
+                    tracing::warn!(
+                        complaint = %names::complaint(id),
+                        level,
+                        "an escalation step has nobody to inform; configure the team"
+                    );
+                }
+                payload["level"] = json!(level);
+                payload["escalate_to"] = json!(recipient);
+                payload["escalation_role"] =
+                    json!(target.map(EscalationTarget::code).unwrap_or_default());
+                (types::SLA_ESCALATED, "sla_escalated")
+            }
+        };
+        let change = FieldChange {
+            field: format!("sla.{}", a.clock),
+            before: String::new(),
+            after: a.step.clone(),
+        };
+        history::append(&mut tx, id, &Actor::system("sla"), action, &[change], now).await?;
+        store::sla::mark_fired(&mut tx, alarm, now).await?;
+        let event: NewEvent = events::about(event_type, &complaint, now, payload);
+        append(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    if !due.is_empty() {
+        tracing::info!(complaint = %names::complaint(id), alarms = due.len(), "raised SLA alarms");
+    }
+    Ok(due.len())
+}
+
+async fn lapse_offer(
+    pool: &PgPool,
+    policies: &Policies,
+    complaint_id: uuid::Uuid,
+    offer_id: uuid::Uuid,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let Some(mut complaint) = store::complaints::try_lock(&mut tx, complaint_id).await? else {
+        return Ok(false);
+    };
+    let Some(offer) = ownership::get_hand_off(&mut tx, complaint_id, offer_id).await? else {
+        return Ok(false);
+    };
+    if offer.state != OfferState::Pending || offer.expire_time > now {
+        return Ok(false);
+    }
+    ownership::decide_hand_off(
+        &mut tx,
+        offer_id,
+        OfferState::Expired,
+        "system:hand_offs",
+        "",
+        now,
+    )
+    .await?;
+    complaint.update_time = now;
+    complaint.version = store::complaints::save(&mut tx, &complaint).await?;
+    let name = names::hand_off(complaint_id, offer_id);
+    let change = FieldChange {
+        field: "pending_hand_off".into(),
+        before: name.clone(),
+        after: String::new(),
+    };
+    history::append(
+        &mut tx,
+        complaint_id,
+        &Actor::system("hand_offs"),
+        "hand_off_expired",
+        &[change],
+        now,
+    )
+    .await?;
+    crate::clocks::refresh(&mut tx, &complaint, policies, now).await?;
+    let event = events::about(
+        types::HAND_OFF_EXPIRED,
+        &complaint,
+        now,
+        json!({ "hand_off": name }),
+    );
+    append(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn append(conn: &mut sqlx::PgConnection, event: NewEvent) -> Result<(), StoreError> {
+    match outbox::append(conn, event).await {
+        Ok(_) => Ok(()),
+        Err(outbox::OutboxError::Database(error)) => Err(StoreError::Database(error)),
+        Err(error) => Err(StoreError::Corrupt(format!(
+            "an event could not be appended: {error}"
+        ))),
+    }
+}

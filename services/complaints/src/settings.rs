@@ -1,0 +1,127 @@
+//! The complaints service's own settings (`[complaints]` in the
+//! configuration): the category tree, the priority table, business
+//! calendars and the SLA policy, how long hand-off offers last, the reopen
+//! window, and how often the scheduler looks for due alarms. Every threshold
+//! is here, none in code.
+
+use std::collections::BTreeMap;
+
+use jiff::SignedDuration;
+use serde::Deserialize;
+
+use crate::domain::calendar::{Calendar, CalendarSettings};
+use crate::domain::category::{CategoryNode, CategoryTree};
+use crate::domain::priority::PriorityPolicy;
+use crate::domain::sla_policy::SlaPolicy;
+
+/// `[complaints]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The category tree; the failure causes of DOMAIN.md by default.
+    pub categories: Vec<CategoryNode>,
+    /// Priority from severity, safety and the customer's grade.
+    pub priority: PriorityPolicy,
+    /// Business calendars by name; `default` is 24×7 UTC unless configured.
+    pub calendars: BTreeMap<String, CalendarSettings>,
+    /// SLA targets and the escalation ladder.
+    pub sla: SlaPolicy,
+    /// How long a hand-off offer waits for an answer, in minutes.
+    pub hand_off_expiry_minutes: u64,
+    /// How long after resolution or closure a complaint may be reopened, in
+    /// days.
+    pub reopen_window_days: u64,
+    /// How often the scheduler raises due SLA alarms and expires offers, in
+    /// milliseconds.
+    pub scheduler_interval_ms: u64,
+    /// How long the answer of a request with a `request_id` is kept for
+    /// retries, in hours.
+    pub request_id_retention_hours: u64,
+    /// How long events stay in the feed, in days.
+    pub event_retention_days: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            categories: crate::domain::category::default_nodes(),
+            priority: PriorityPolicy::default(),
+            calendars: BTreeMap::new(),
+            sla: SlaPolicy::default(),
+            hand_off_expiry_minutes: 4 * 60,
+            reopen_window_days: 30,
+            scheduler_interval_ms: 1_000,
+            request_id_retention_hours: 24 * 7,
+            event_retention_days: 30,
+        }
+    }
+}
+
+/// The settings turned into what the service works with.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    /// The category tree.
+    pub categories: CategoryTree,
+    /// The priority table.
+    pub priority: PriorityPolicy,
+    /// Calendars by name, `default` always present.
+    pub calendars: BTreeMap<String, Calendar>,
+    /// SLA rules and the escalation ladder.
+    pub sla: SlaPolicy,
+    /// How long a hand-off offer waits.
+    pub hand_off_expiry: SignedDuration,
+    /// The reopen window.
+    pub reopen_window: SignedDuration,
+}
+
+impl Settings {
+    /// Checks every policy and builds what the service works with; the
+    /// message names the setting at fault.
+    pub fn policies(&self) -> Result<Policies, String> {
+        let categories = CategoryTree::new(self.categories.clone())
+            .map_err(|e| format!("complaints.categories: {e}"))?;
+        self.priority
+            .validate()
+            .map_err(|e| format!("complaints.priority: {e}"))?;
+        let mut calendars = BTreeMap::from([("default".to_owned(), Calendar::always())]);
+        for (name, settings) in &self.calendars {
+            let calendar = Calendar::from_settings(settings)
+                .map_err(|e| format!("complaints.calendars.{name}: {e}"))?;
+            calendars.insert(name.clone(), calendar);
+        }
+        let names: Vec<&str> = calendars.keys().map(String::as_str).collect();
+        self.sla.validate(&names)?;
+        if self.hand_off_expiry_minutes == 0 {
+            return Err("complaints.hand_off_expiry_minutes must be positive".into());
+        }
+        if self.scheduler_interval_ms == 0 {
+            return Err("complaints.scheduler_interval_ms must be positive".into());
+        }
+        if self.request_id_retention_hours == 0 || self.event_retention_days == 0 {
+            return Err("complaints retention settings must be positive".into());
+        }
+        let minutes = |m: u64| {
+            SignedDuration::from_mins(i64::try_from(m).unwrap_or(i64::MAX / 60_000_000_000))
+        };
+        Ok(Policies {
+            categories,
+            priority: self.priority.clone(),
+            calendars,
+            sla: self.sla.clone(),
+            hand_off_expiry: minutes(self.hand_off_expiry_minutes),
+            reopen_window: minutes(self.reopen_window_days.saturating_mul(24 * 60)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        let policies = Settings::default().policies().expect("valid defaults");
+        assert!(policies.calendars.contains_key("default"));
+        assert!(policies.categories.contains("too_slow"));
+    }
+}
