@@ -2,12 +2,19 @@
 //! how to start it. `redress up` starts all of them; `redress serve` one.
 //! When a service lands, it gets a line in [`ALL`] and an arm in [`start`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 
-use redress_platform::config::Config;
+use redress_platform::auth::{ServiceIdentity, Verifier};
+use redress_platform::clock::SharedClock;
+use redress_platform::config::{Config, ServiceSettings};
 use redress_platform::db::SchemaSpec;
+use sqlx::PgPool;
+
+use crate::dev;
 
 /// A service the binary knows.
 #[derive(Debug, Clone, Copy)]
@@ -19,15 +26,22 @@ pub struct Known {
 }
 
 /// Every service, in start order (a service only calls services before it).
-pub const ALL: &[Known] = &[Known {
-    name: redress_customers::NAME,
-    schema: redress_customers::schema,
-}];
+pub const ALL: &[Known] = &[
+    Known {
+        name: redress_customers::NAME,
+        schema: redress_customers::schema,
+    },
+    Known {
+        name: redress_complaints::NAME,
+        schema: redress_complaints::schema,
+    },
+];
 
 /// The default listen address of a service.
 pub fn default_listen(name: &str) -> anyhow::Result<&'static str> {
     match name {
         redress_customers::NAME => Ok(redress_customers::DEFAULT_LISTEN),
+        redress_complaints::NAME => Ok(redress_complaints::DEFAULT_LISTEN),
         other => anyhow::bail!("unknown service {other:?}"),
     }
 }
@@ -40,28 +54,88 @@ pub fn find(name: &str) -> anyhow::Result<Known> {
     })
 }
 
+/// What every service runs on.
+#[derive(Debug, Clone)]
+pub struct Base {
+    /// A pool on the service's own login role and schema.
+    pub pool: PgPool,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Checks callers' tokens.
+    pub verifier: Arc<Verifier>,
+}
+
+/// The addresses of the services started so far in this process, by name.
+pub type Started = BTreeMap<&'static str, SocketAddr>;
+
+/// How a service reaches `name`: its configured endpoint, else the address
+/// it was started on in this process, else its configured or default
+/// listen address.
+pub fn endpoint_of(config: &Config, name: &str, started: &Started) -> anyhow::Result<String> {
+    let settings: ServiceSettings = config.service(name)?;
+    if !settings.endpoint.is_empty() {
+        return Ok(settings.endpoint);
+    }
+    let address = match started.get(name) {
+        Some(address) => *address,
+        None => settings.listen_or(default_listen(name)?),
+    };
+    Ok(settings.endpoint(address))
+}
+
 /// A bound service: its address, and the future that serves it until
 /// shutdown.
-pub struct Started {
+pub struct Running {
     /// The bound address.
     pub address: SocketAddr,
     /// Serves until the shutdown future given to [`start`] resolves.
     pub serve: Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>,
 }
 
-/// Binds `known` with its dependencies; serving stops when `shutdown`
-/// resolves.
+/// Binds `known` on `base`, reaching the services it calls as `started`
+/// says; serving stops when `shutdown` resolves.
 pub async fn start(
     known: Known,
     config: &Config,
-    deps: redress_customers::Dependencies,
+    base: Base,
+    started: &Started,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<Started> {
+) -> anyhow::Result<Running> {
     match known.name {
         redress_customers::NAME => {
+            let deps = redress_customers::Dependencies {
+                pool: base.pool,
+                clock: base.clock,
+                verifier: base.verifier,
+            };
             let service = redress_customers::build(config, deps).await?;
             let address = service.local_addr();
-            Ok(Started {
+            Ok(Running {
+                address,
+                serve: Box::pin(async move { Ok(service.run_until(shutdown).await?) }),
+            })
+        }
+        redress_complaints::NAME => {
+            let identity = Arc::new(ServiceIdentity::from_settings(
+                &config.platform.client,
+                &dev::auth_settings(config)?,
+                redress_complaints::NAME,
+            )?);
+            let customers = redress_complaints::CustomerDirectory::connect(
+                &endpoint_of(config, redress_customers::NAME, started)?,
+                &config.platform.client,
+                identity,
+            )
+            .await?;
+            let deps = redress_complaints::Dependencies {
+                pool: base.pool,
+                clock: base.clock,
+                verifier: base.verifier,
+                customers,
+            };
+            let service = redress_complaints::build(config, deps).await?;
+            let address = service.local_addr();
+            Ok(Running {
                 address,
                 serve: Box::pin(async move { Ok(service.run_until(shutdown).await?) }),
             })

@@ -113,10 +113,11 @@ pub async fn up(config: &Config) -> anyhow::Result<()> {
 
     let mut lines = Vec::new();
     let mut running = Vec::new();
+    let mut started = services::Started::new();
     for known in services::ALL.iter().copied() {
         let login = prepare(&pool, &admin.url, &secret, known).await?;
         let service_pool = db::connect(&login, known.name, &config.platform.database.pool).await?;
-        let deps = redress_customers::Dependencies {
+        let base = services::Base {
             pool: service_pool,
             clock: SystemClock::shared(),
             verifier: verifier.clone(),
@@ -125,9 +126,10 @@ pub async fn up(config: &Config) -> anyhow::Result<()> {
         let shutdown = async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
-        let started = services::start(known, config, deps, shutdown).await?;
-        lines.push(format!("{:<14} http://{}", known.name, started.address));
-        running.push(tokio::spawn(started.serve));
+        let service = services::start(known, config, base, &started, shutdown).await?;
+        lines.push(format!("{:<14} http://{}", known.name, service.address));
+        started.insert(known.name, service.address);
+        running.push(tokio::spawn(service.serve));
     }
     pool.close().await;
 
@@ -193,14 +195,15 @@ pub async fn serve(config: &Config, name: &str) -> anyhow::Result<()> {
     let pool = db::connect(&login, spec.schema, pool_settings).await?;
     db::check_migrated(&pool, &spec).await?;
     let verifier = Arc::new(Verifier::new(&dev::auth_settings(config)?)?);
-    let deps = redress_customers::Dependencies {
+    let base = services::Base {
         pool,
         clock: SystemClock::shared(),
         verifier,
     };
-    let started = services::start(known, config, deps, shutdown_signal()).await?;
-    tracing::info!(service = name, address = %started.address, "serving");
-    started.serve.await?;
+    let running =
+        services::start(known, config, base, &services::Started::new(), shutdown_signal()).await?;
+    tracing::info!(service = name, address = %running.address, "serving");
+    running.serve.await?;
     telemetry.shutdown().await?;
     Ok(())
 }
