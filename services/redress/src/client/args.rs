@@ -1,5 +1,6 @@
 //! Values typed on the command line, parsed before anything is sent:
-//! resource names (`customers/{id}` or a bare id), decimal amounts into
+//! resource names (`customers/{id}` or a bare id, a complaint's reference
+//! `C-2026-000123`), decimal amounts into
 //! `google.type.Money` units and nanos without ever passing through a float,
 //! RFC 3339 times, and request ids. The service still validates everything;
 //! these parsers only turn text into the wire's shapes and refuse text that
@@ -28,6 +29,35 @@ pub fn customer_name(input: &str) -> String {
 /// A complaint's name from `complaints/{id}` or a bare id.
 pub fn complaint_name(input: &str) -> String {
     resource_name("complaints", input)
+}
+
+/// A team's name from `teams/{id}` or a bare id.
+pub fn team_name(input: &str) -> String {
+    resource_name("teams", input)
+}
+
+/// Whether `input` has the shape of a complaint's human reference,
+/// `C-2026-000123`: `C`, a four-digit year, at least six digits.
+pub fn is_complaint_reference(input: &str) -> bool {
+    let mut parts = input.trim().split('-');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("C"), Some(year), Some(number), None)
+            if year.len() == 4
+                && year.bytes().all(|b| b.is_ascii_digit())
+                && number.len() >= 6
+                && number.bytes().all(|b| b.is_ascii_digit())
+    )
+}
+
+/// What GetComplaint takes: a reference as it is, else a complaint's name
+/// from `complaints/{id}` or a bare id.
+pub fn complaint_name_or_reference(input: &str) -> String {
+    if is_complaint_reference(input) {
+        input.trim().to_owned()
+    } else {
+        complaint_name(input)
+    }
 }
 
 /// A decimal amount as `google.type.Money` parts: whole units and nanos
@@ -182,6 +212,20 @@ mod tests {
         assert_eq!(customer_name("0191-abc"), "customers/0191-abc");
         assert_eq!(customer_name("customers/0191-abc"), "customers/0191-abc");
         assert_eq!(complaint_name(" 42 "), "complaints/42");
+        assert_eq!(team_name("front"), "teams/front");
+        assert_eq!(team_name("teams/front"), "teams/front");
+    }
+
+    #[test]
+    fn a_complaint_is_found_by_its_reference_or_its_name() {
+        assert!(is_complaint_reference("C-2026-000123"));
+        assert!(is_complaint_reference("C-2026-1234567"));
+        assert!(!is_complaint_reference("C-26-000123"));
+        assert!(!is_complaint_reference("C-2026-123"));
+        assert!(!is_complaint_reference("c-2026-000123"));
+        assert!(!is_complaint_reference("0191-abc"));
+        assert_eq!(complaint_name_or_reference(" C-2026-000123 "), "C-2026-000123");
+        assert_eq!(complaint_name_or_reference("0191-abc"), "complaints/0191-abc");
     }
 
     #[test]
