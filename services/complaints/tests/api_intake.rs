@@ -19,14 +19,24 @@ async fn the_receiving_agent_owns_a_new_complaint_at_once() {
     assert_eq!(created.owner, "agent-1");
     assert_eq!(created.owner_team, "teams/front");
     assert_eq!(created.state, pb::ComplaintState::Received as i32);
-    assert!(created.reference.starts_with("C-2026-"), "{}", created.reference);
+    assert!(
+        created.reference.starts_with("C-2026-"),
+        "{}",
+        created.reference
+    );
     // A customer with no purchases yet is graded D by the customers service.
     assert_eq!(created.customer_grade, pb::CustomerGrade::D as i32);
     assert_eq!(created.priority, pb::Priority::P3 as i32);
     let kinds: Vec<i32> = created.sla_clocks.iter().map(|c| c.kind).collect();
-    assert!(kinds.contains(&(pb::SlaClockKind::Acknowledgement as i32)), "{kinds:?}");
+    assert!(
+        kinds.contains(&(pb::SlaClockKind::Acknowledgement as i32)),
+        "{kinds:?}"
+    );
     assert_eq!(app.count("ownership_changes").await, 1);
-    assert_eq!(app.event_types_of(&created.name).await, ["complaint.created"]);
+    assert_eq!(
+        app.event_types_of(&created.name).await,
+        ["complaint.created"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -65,8 +75,14 @@ async fn a_repeated_request_id_returns_the_first_answer_and_a_reused_one_is_refu
         request_id: request_id(),
     };
 
-    let first = agent.create_complaint(request.clone()).await.expect("created");
-    let again = agent.create_complaint(request.clone()).await.expect("replayed");
+    let first = agent
+        .create_complaint(request.clone())
+        .await
+        .expect("created");
+    let again = agent
+        .create_complaint(request.clone())
+        .await
+        .expect("replayed");
     let mut other = request.clone();
     if let Some(c) = other.complaint.as_mut() {
         c.summary = "Something else".into();
@@ -156,7 +172,12 @@ async fn with_the_customers_service_down_intake_is_unavailable_and_writes_nothin
         .expect_err("refused");
 
     assert_status(&status, Code::Unavailable, "CUSTOMERS_UNAVAILABLE");
-    for table in ["complaints", "complaint_history", "outbox_events", "request_ids"] {
+    for table in [
+        "complaints",
+        "complaint_history",
+        "outbox_events",
+        "request_ids",
+    ] {
         assert_eq!(app.count(table).await, 0, "{table}");
     }
 }

@@ -453,7 +453,12 @@ pub fn assert_invalid(status: &Status, fields: &[&str]) {
     let got: Vec<String> = status
         .get_error_details()
         .bad_request()
-        .map(|bad| bad.field_violations.iter().map(|v| v.field.clone()).collect())
+        .map(|bad| {
+            bad.field_violations
+                .iter()
+                .map(|v| v.field.clone())
+                .collect()
+        })
         .unwrap_or_default();
     let unique: BTreeSet<&str> = got.iter().map(String::as_str).collect();
     assert_eq!(unique.len(), got.len(), "a field reported twice: {got:?}");
