@@ -261,6 +261,8 @@ pub struct Suite {
     vars: Vec<(String, String)>,
     /// The customers endpoint.
     pub endpoint: String,
+    /// The complaints endpoint.
+    pub complaints_endpoint: String,
     /// The development secret tokens are signed with.
     pub dev_secret: Secret,
     /// The suite's database.
@@ -274,10 +276,20 @@ pub struct Suite {
 impl Suite {
     /// Starts `redress up` on a fresh database and waits for its banner.
     pub fn start() -> Self {
+        Self::start_with_config("")
+    }
+
+    /// Starts `redress up` with `toml` as its `redress.toml` (the
+    /// environment still sets the database, ports and secret).
+    pub fn start_with_config(toml: &str) -> Self {
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
         let database = runtime.block_on(TestDatabase::new());
         let dir = TempDir::new();
+        if !toml.is_empty() {
+            std::fs::write(dir.path().join("redress.toml"), toml).expect("redress.toml written");
+        }
         let port = free_port();
+        let complaints_port = free_port();
         let dev_secret = redress_platform::auth::generate_dev_secret();
         let vars = vec![
             (
@@ -291,6 +303,10 @@ impl Suite {
             (
                 "REDRESS_CUSTOMERS__LISTEN".into(),
                 format!("127.0.0.1:{port}"),
+            ),
+            (
+                "REDRESS_COMPLAINTS__LISTEN".into(),
+                format!("127.0.0.1:{complaints_port}"),
             ),
             (
                 "REDRESS_AUTH__DEV_SECRET".into(),
@@ -350,6 +366,7 @@ impl Suite {
             stderr,
             vars,
             endpoint: format!("http://127.0.0.1:{port}"),
+            complaints_endpoint: format!("http://127.0.0.1:{complaints_port}"),
             dev_secret,
             _database: database,
             _runtime: runtime,
