@@ -200,8 +200,14 @@ pub async fn serve(config: &Config, name: &str) -> anyhow::Result<()> {
         clock: SystemClock::shared(),
         verifier,
     };
-    let running =
-        services::start(known, config, base, &services::Started::new(), shutdown_signal()).await?;
+    let running = services::start(
+        known,
+        config,
+        base,
+        &services::Started::new(),
+        shutdown_signal(),
+    )
+    .await?;
     tracing::info!(service = name, address = %running.address, "serving");
     running.serve.await?;
     telemetry.shutdown().await?;
