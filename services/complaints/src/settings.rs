@@ -105,7 +105,7 @@ impl Settings {
         };
         Ok(Policies {
             categories,
-            priority: self.priority.clone(),
+            priority: self.priority,
             calendars,
             sla: self.sla.clone(),
             hand_off_expiry: minutes(self.hand_off_expiry_minutes),

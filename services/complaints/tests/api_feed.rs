@@ -67,7 +67,10 @@ async fn concurrent_writers_never_make_a_reader_skip_or_repeat_an_event() {
     assert_eq!(ids.len(), 80, "no event twice");
     assert_eq!(app.count("outbox_events").await, 80, "none skipped");
     let positions: Vec<i64> = seen.iter().map(|e| e.position).collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "in position order");
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "in position order"
+    );
     let mut per_complaint: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for event in &seen {
         per_complaint
@@ -80,8 +83,13 @@ async fn concurrent_writers_never_make_a_reader_skip_or_repeat_an_event() {
         assert_eq!(types, &["complaint.created", "complaint.acknowledged"]);
     }
     let first = &seen[0];
-    for key in ["category", "severity", "region", "product", "customer", "grade"] {
-        assert!(first.attributes.contains_key(key), "routing attribute {key}");
+    for key in [
+        "category", "severity", "region", "product", "customer", "grade",
+    ] {
+        assert!(
+            first.attributes.contains_key(key),
+            "routing attribute {key}"
+        );
     }
     assert!(!first.payload.contains("Parcel"), "no free text in events");
 }
@@ -122,7 +130,10 @@ async fn a_reader_resumes_from_its_cursor_after_the_service_restarts() {
     }
 
     assert_eq!(
-        resumed.iter().map(|e| e.r#type.as_str()).collect::<Vec<_>>(),
+        resumed
+            .iter()
+            .map(|e| e.r#type.as_str())
+            .collect::<Vec<_>>(),
         ["complaint.acknowledged"]
     );
     assert!(resumed[0].position > cursor);

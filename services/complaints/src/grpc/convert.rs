@@ -401,7 +401,7 @@ pub fn attachments(
             } = a;
             let at = |f: &str| format!("{prefix}[{i}].{f}");
             let uri = text(v, &at("uri"), uri, 2000, true);
-            if !uri.is_empty() && !(uri.starts_with("https://") || uri.starts_with("s3://")) {
+            if !(uri.is_empty() || uri.starts_with("https://") || uri.starts_with("s3://")) {
                 v.add(at("uri"), "must be an https:// or s3:// URI");
             }
             let media_type = text(v, &at("media_type"), media_type, 255, true);

@@ -243,7 +243,7 @@ impl ComplaintApi {
                 before,
                 now,
                 ..
-            } = work;
+            } = *work;
             let complaint = self
                 .wire_complaints(&mut tx, &[before], now)
                 .await?

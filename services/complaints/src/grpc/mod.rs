@@ -178,7 +178,7 @@ enum Begun<R> {
     /// The request was made before; this was its answer.
     Replay(R),
     /// First time: the request id is claimed and the complaint locked.
-    Fresh(Work),
+    Fresh(Box<Work>),
 }
 
 /// A change to one complaint in progress.
@@ -246,7 +246,7 @@ impl ComplaintApi {
                 message: "the complaint changed since it was read; read it again and retry".into(),
             });
         }
-        Ok(Begun::Fresh(Work {
+        Ok(Begun::Fresh(Box::new(Work {
             tx,
             claim,
             after: before.clone(),
@@ -255,7 +255,7 @@ impl ComplaintApi {
             now: self.clock.now(),
             events: Vec::new(),
             noted: Vec::new(),
-        }))
+        })))
     }
 
     /// Completes a change: writes the complaint back, records the state it
@@ -264,7 +264,7 @@ impl ComplaintApi {
     /// complaint as stored.
     async fn complete<R: Message>(
         &self,
-        work: Work,
+        work: Box<Work>,
         action: &str,
         respond: impl FnOnce(pb::Complaint) -> R,
     ) -> Result<R, ApiError> {
@@ -277,7 +277,7 @@ impl ComplaintApi {
             now,
             events,
             noted,
-        } = work;
+        } = *work;
         after.update_time = now;
         if after.state != before.state {
             store::complaints::push_state(&mut tx, after.id, after.state, now).await?;

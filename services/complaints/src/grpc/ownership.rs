@@ -130,7 +130,7 @@ impl ComplaintApi {
         name: &str,
         raw_request_id: &str,
         fp: &[u8],
-    ) -> Result<Result<(Work, HandOff), R>, ApiError> {
+    ) -> Result<Result<(Box<Work>, HandOff), R>, ApiError> {
         let mut v = FieldViolations::new();
         let ids = v.check("name", names::parse_hand_off(name));
         let request_id = request_id(&mut v, raw_request_id);
