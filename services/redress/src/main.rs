@@ -5,7 +5,8 @@
 //! configured; `redress serve <service>` runs one service (the container
 //! entrypoint); `redress migrate` provisions roles and schemas and runs the
 //! migrations; `redress token` mints a development token; and the client
-//! subcommands (`redress customers ...`) call the running suite.
+//! subcommands (`redress customers ...`, `redress complaints ...`) call the
+//! running suite.
 
 mod client;
 mod dev;
@@ -72,6 +73,9 @@ enum Command {
     },
     /// Call the customers service.
     Customers(client::customers::Command),
+    /// Call the complaints service, as yourself or (with a development
+    /// token) as `--as <subject> --team <team-id>`.
+    Complaints(client::complaints::Command),
 }
 
 #[tokio::main]
@@ -113,6 +117,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Customers(command) => {
             let context = client::Context::new(&config, "customers")?;
             client::customers::run(command, &context).await
+        }
+        Command::Complaints(command) => {
+            let context = client::Context::acting(&config, "complaints", command.identity())?;
+            client::complaints::run(command, &context).await
         }
     }
 }

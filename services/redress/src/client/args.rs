@@ -224,8 +224,14 @@ mod tests {
         assert!(!is_complaint_reference("C-2026-123"));
         assert!(!is_complaint_reference("c-2026-000123"));
         assert!(!is_complaint_reference("0191-abc"));
-        assert_eq!(complaint_name_or_reference(" C-2026-000123 "), "C-2026-000123");
-        assert_eq!(complaint_name_or_reference("0191-abc"), "complaints/0191-abc");
+        assert_eq!(
+            complaint_name_or_reference(" C-2026-000123 "),
+            "C-2026-000123"
+        );
+        assert_eq!(
+            complaint_name_or_reference("0191-abc"),
+            "complaints/0191-abc"
+        );
     }
 
     #[test]

@@ -50,8 +50,9 @@ impl fmt::Display for CallError {
             }
             return write!(
                 f,
-                "; is the suite running? Start it with `redress up`, or set the endpoint \
-                 (REDRESS_CUSTOMERS__ENDPOINT or [customers] endpoint in redress.toml)"
+                "; is the suite running? Start it with `redress up`, or set the service's \
+                 endpoint (REDRESS_<SERVICE>__ENDPOINT, or `endpoint` in its table of \
+                 redress.toml)"
             );
         }
         write!(f, "{}: {}", code_name(status.code()), status.message())?;
