@@ -12,11 +12,12 @@
 //! text, fingerprint bytea, response bytea, create_time timestamptz`, keyed
 //! by `(operation, request_id)` (see the customers service's migration).
 
+use prost::Message;
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldViolations};
 
 /// What a claim found.
 #[derive(Debug)]
@@ -44,6 +45,27 @@ pub fn parse_request_id(raw: &str) -> Result<Option<Uuid>, &'static str> {
     Uuid::parse_str(raw)
         .map(Some)
         .map_err(|_| "must be a UUID, such as 0191e5a0-7c9e-7a55-8d2f-35c6a1b0f2e4")
+}
+
+/// Parses the `request_id` field of a request, recording a violation on
+/// `request_id` in `v` when it is not a UUID.
+pub fn request_id_field(v: &mut FieldViolations, raw: &str) -> Option<Uuid> {
+    v.check("request_id", parse_request_id(raw)).flatten()
+}
+
+/// The fingerprint of `request` with its `request_id` cleared by `clear`.
+pub fn fingerprint_of<M: Message + Clone>(request: &M, clear: impl FnOnce(&mut M)) -> Vec<u8> {
+    let mut copy = request.clone();
+    clear(&mut copy);
+    fingerprint(&copy.encode_to_vec())
+}
+
+/// Decodes the stored answer of a repeated request.
+pub fn replay<M: Message + Default>(bytes: &[u8]) -> Result<M, ApiError> {
+    M::decode(bytes).map_err(|_| {
+        tracing::error!("a stored idempotent response does not decode");
+        ApiError::Internal
+    })
 }
 
 /// A fingerprint of a request, to tell a repeat from a reuse of its id. Pass

@@ -8,7 +8,6 @@
 use jiff::{SignedDuration, Timestamp};
 use sqlx::PgConnection;
 
-use crate::domain::calendar::Calendar;
 use crate::domain::complaint::Complaint;
 use crate::domain::sla::{self, ClockReading, ClockStatus, Timeline};
 use crate::settings::Policies;
@@ -18,16 +17,6 @@ use crate::store::{self, StoreError};
 /// The step code of the `level`th escalation (from 1).
 pub fn escalation_step(level: usize) -> String {
     format!("escalation:{level}")
-}
-
-/// The calendar the policy counts `complaint`'s clocks in.
-pub fn calendar_of<'a>(complaint: &Complaint, policies: &'a Policies) -> Option<&'a Calendar> {
-    let d = &complaint.description;
-    let applied =
-        policies
-            .sla
-            .apply(&d.category, d.severity, complaint.customer_grade, d.safety)?;
-    policies.calendars.get(applied.calendar)
 }
 
 /// Recomputes and stores `complaint`'s clocks and pending alarms as of

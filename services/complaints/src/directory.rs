@@ -169,11 +169,7 @@ fn customer_error(status: Status, name: &str) -> ApiError {
             message: format!("{name} was erased; a complaint cannot be recorded for it"),
             allowed: vec!["CreateCustomer".into()],
         },
-        Code::Unavailable
-        | Code::DeadlineExceeded
-        | Code::Cancelled
-        | Code::ResourceExhausted
-        | Code::Unknown => {
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::ResourceExhausted => {
             tracing::warn!(code = ?status.code(), "the customers service is not reachable");
             ApiError::Unavailable {
                 reason: "CUSTOMERS_UNAVAILABLE",

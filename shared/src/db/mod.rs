@@ -16,7 +16,10 @@ mod migrate;
 mod pool;
 mod provision;
 mod scram;
+mod store_error;
 mod url;
+
+pub use store_error::StoreError;
 
 pub use migrate::{check_migrated, migrate};
 pub use pool::{PoolSettings, connect, connect_with};

@@ -10,14 +10,7 @@ use redress_platform::auth::Role::{self, *};
 pub const SERVICE: &str = "redress.complaints.v1.ComplaintService";
 
 /// Every staff role.
-const STAFF: &[Role] = &[
-    Agent,
-    Supervisor,
-    CrisisManager,
-    Communications,
-    Admin,
-    Service,
-];
+const STAFF: &[Role] = &Role::ALL;
 /// Those who work complaints: agents, supervisors, and systems acting for
 /// them.
 const HANDLERS: &[Role] = &[Agent, Supervisor, Admin, Service];

@@ -37,10 +37,23 @@ enum Extra {
 
 /// The parts every move request has.
 struct MoveRequest<'a> {
-    operation: &'static str,
     name: &'a str,
     etag: &'a str,
     request_id: &'a str,
+    /// The request's fingerprint, its `request_id` cleared.
+    fingerprint: Vec<u8>,
+}
+
+/// The [`MoveRequest`] of a move's request message.
+macro_rules! parts {
+    ($r:ident) => {
+        MoveRequest {
+            name: &$r.name,
+            etag: &$r.etag,
+            request_id: &$r.request_id,
+            fingerprint: fingerprint(&$r, |r| r.request_id.clear()),
+        }
+    };
 }
 
 impl ComplaintApi {
@@ -49,7 +62,6 @@ impl ComplaintApi {
         &self,
         caller: &Caller,
         parts: MoveRequest<'_>,
-        fingerprint: Vec<u8>,
         m: Move,
         more: impl FnOnce(&mut FieldViolations) -> Option<Extra>,
         wrap: impl FnOnce(pb::Complaint) -> R,
@@ -64,10 +76,10 @@ impl ComplaintApi {
         };
         let mut work = match self
             .begin::<R>(
-                parts.operation,
+                m.rpc(),
                 caller,
                 request_id,
-                &fingerprint,
+                &parts.fingerprint,
                 id,
                 parts.etag,
             )
@@ -197,17 +209,10 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::AcknowledgeComplaintRequest,
     ) -> Result<pb::AcknowledgeComplaintResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "AcknowledgeComplaint",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         self.make_move(
             caller,
             parts,
-            fp,
             Move::Acknowledge,
             |_| Some(Extra::Nothing),
             |c| pb::AcknowledgeComplaintResponse { complaint: Some(c) },
@@ -220,17 +225,10 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::StartInvestigationRequest,
     ) -> Result<pb::StartInvestigationResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "StartInvestigation",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         self.make_move(
             caller,
             parts,
-            fp,
             Move::StartInvestigation,
             |_| Some(Extra::Nothing),
             |c| pb::StartInvestigationResponse { complaint: Some(c) },
@@ -243,18 +241,11 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::AwaitCustomerRequest,
     ) -> Result<pb::AwaitCustomerResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "AwaitCustomer",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         let question = &r.question;
         self.make_move(
             caller,
             parts,
-            fp,
             Move::AwaitCustomer,
             |v| {
                 let text = convert::text(v, "question", question, MAX_LONG_TEXT, true);
@@ -270,18 +261,11 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::ResumeInvestigationRequest,
     ) -> Result<pb::ResumeInvestigationResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "ResumeInvestigation",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         let answer = &r.customer_answer;
         self.make_move(
             caller,
             parts,
-            fp,
             Move::ResumeInvestigation,
             |v| {
                 let text = convert::text(v, "customer_answer", answer, MAX_LONG_TEXT, false);
@@ -297,18 +281,11 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::ProposeResolutionRequest,
     ) -> Result<pb::ProposeResolutionResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "ProposeResolution",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         let resolution = &r.resolution;
         self.make_move(
             caller,
             parts,
-            fp,
             Move::ProposeResolution,
             |v| {
                 let text = convert::text(v, "resolution", resolution, MAX_LONG_TEXT, true);
@@ -324,17 +301,10 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::AcceptResolutionRequest,
     ) -> Result<pb::AcceptResolutionResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "AcceptResolution",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         self.make_move(
             caller,
             parts,
-            fp,
             Move::AcceptResolution,
             |_| Some(Extra::Nothing),
             |c| pb::AcceptResolutionResponse { complaint: Some(c) },
@@ -347,18 +317,11 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::RejectResolutionRequest,
     ) -> Result<pb::RejectResolutionResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "RejectResolution",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         let reason = &r.reason;
         self.make_move(
             caller,
             parts,
-            fp,
             Move::RejectResolution,
             |v| {
                 let text = convert::text(v, "reason", reason, MAX_REASON, true);
@@ -376,17 +339,10 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::CloseComplaintRequest,
     ) -> Result<pb::CloseComplaintResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "CloseComplaint",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         self.make_move(
             caller,
             parts,
-            fp,
             Move::Close,
             |_| Some(Extra::Nothing),
             |c| pb::CloseComplaintResponse { complaint: Some(c) },
@@ -399,18 +355,11 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::ReopenComplaintRequest,
     ) -> Result<pb::ReopenComplaintResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "ReopenComplaint",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         let reason = &r.reason;
         self.make_move(
             caller,
             parts,
-            fp,
             Move::Reopen,
             |v| {
                 let text = convert::text(v, "reason", reason, MAX_REASON, true);
@@ -426,18 +375,11 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::MergeComplaintRequest,
     ) -> Result<pb::MergeComplaintResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "MergeComplaint",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         let into = &r.into;
         self.make_move(
             caller,
             parts,
-            fp,
             Move::Merge,
             |v| complaint_id(v, "into", into).map(Extra::Into),
             |c| pb::MergeComplaintResponse { complaint: Some(c) },
@@ -450,17 +392,10 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::UnmergeComplaintRequest,
     ) -> Result<pb::UnmergeComplaintResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
-        let parts = MoveRequest {
-            operation: "UnmergeComplaint",
-            name: &r.name,
-            etag: &r.etag,
-            request_id: &r.request_id,
-        };
+        let parts = parts!(r);
         self.make_move(
             caller,
             parts,
-            fp,
             Move::Unmerge,
             |_| Some(Extra::Nothing),
             |c| pb::UnmergeComplaintResponse { complaint: Some(c) },

@@ -19,6 +19,7 @@ mod intake;
 mod lifecycle;
 mod notes;
 mod ownership;
+mod paging;
 mod queries;
 mod teams;
 
@@ -28,7 +29,9 @@ use prost::Message;
 use redress_platform::auth::{Caller, Role};
 use redress_platform::clock::SharedClock;
 use redress_platform::error::{ApiError, ErrorDomain, FieldViolations};
-use redress_platform::idempotency::{self, Claim};
+use redress_platform::idempotency::{
+    Claim, fingerprint_of as fingerprint, replay, request_id_field as request_id,
+};
 use redress_platform::outbox::{self, Feed, NewEvent};
 use redress_proto::complaints::v1 as pb;
 use sqlx::PgPool;
@@ -144,27 +147,6 @@ fn respond<T>(result: Result<T, ApiError>) -> Result<Response<T>, Status> {
 /// Parses `complaints/{id}` from `field`, recording a violation.
 fn complaint_id(v: &mut FieldViolations, field: &str, name: &str) -> Option<Uuid> {
     v.check(field, names::parse_complaint(name))
-}
-
-/// Parses a request id field, recording a violation.
-fn request_id(v: &mut FieldViolations, raw: &str) -> Option<Uuid> {
-    v.check("request_id", idempotency::parse_request_id(raw))
-        .flatten()
-}
-
-/// The fingerprint of a request whose `request_id` was cleared by `clear`.
-fn fingerprint<M: Message + Clone>(request: &M, clear: impl FnOnce(&mut M)) -> Vec<u8> {
-    let mut copy = request.clone();
-    clear(&mut copy);
-    idempotency::fingerprint(&copy.encode_to_vec())
-}
-
-/// Decodes a stored answer of a repeated request.
-fn replay<M: Message + Default>(bytes: &[u8]) -> Result<M, ApiError> {
-    M::decode(bytes).map_err(|_| {
-        tracing::error!("a stored idempotent response does not decode");
-        ApiError::Internal
-    })
 }
 
 /// NOT_FOUND for a complaint id.

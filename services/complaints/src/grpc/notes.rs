@@ -6,11 +6,12 @@
 
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::page::{self, Fingerprint};
 use redress_proto::complaints::v1 as pb;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::paging::{decode_sequence, decode_time_id, encode_sequence, encode_time_id, page_args};
 use super::{Begun, ComplaintApi, complaint_id, convert, fingerprint, request_id};
 use crate::domain::complaint::MAX_LONG_TEXT;
 use crate::domain::names;
@@ -117,11 +118,8 @@ impl ComplaintApi {
     ) -> Result<pb::ListComplaintNotesResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = complaint_id(&mut v, "parent", &r.parent);
-        let size = v.check("page_size", page::page_size(r.page_size));
         let fp = Fingerprint::of(&[r.parent.as_bytes()]);
-        let after = v
-            .check("page_token", PageToken::decode(&r.page_token, fp))
-            .flatten();
+        let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let (Some(id), Some(size)) = (id, size) else {
             return Err(ApiError::Internal);
@@ -145,51 +143,21 @@ impl ComplaintApi {
     ) -> Result<pb::GetComplaintHistoryResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = complaint_id(&mut v, "name", &r.name);
-        let size = v.check("page_size", page::page_size(r.page_size));
         let fp = Fingerprint::of(&[r.name.as_bytes()]);
-        let after = v
-            .check("page_token", PageToken::decode(&r.page_token, fp))
-            .flatten();
+        let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let (Some(id), Some(size)) = (id, size) else {
             return Err(ApiError::Internal);
         };
-        let after = match after {
-            None => 0,
-            Some(bytes) => i64::from_be_bytes(
-                bytes
-                    .try_into()
-                    .map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))?,
-            ),
-        };
+        let after = decode_sequence(after)?;
         let mut conn = self.pool.acquire().await?;
         self.require_complaint(&mut conn, id).await?;
         let rows = history::list(&mut conn, id, after, size + 1).await?;
         let (rows, next_page_token) =
-            page::next_page(rows, size, fp, |e| e.sequence.to_be_bytes().to_vec());
+            page::next_page(rows, size, fp, |e| encode_sequence(e.sequence));
         Ok(pb::GetComplaintHistoryResponse {
             entries: rows.iter().map(convert::history_entry).collect(),
             next_page_token,
         })
     }
-}
-
-/// A (time, id) keyset cursor as bytes.
-pub(super) fn encode_time_id(time: jiff::Timestamp, id: Uuid) -> Vec<u8> {
-    let mut bytes = time.as_nanosecond().to_be_bytes().to_vec();
-    bytes.extend_from_slice(id.as_bytes());
-    bytes
-}
-
-/// The (time, id) of a cursor made by [`encode_time_id`].
-pub(super) fn decode_time_id(bytes: &[u8]) -> Result<(jiff::Timestamp, Uuid), ApiError> {
-    let bad = || ApiError::invalid("page_token", "is not a token of this list");
-    if bytes.len() != 32 {
-        return Err(bad());
-    }
-    let (time, id) = bytes.split_at(16);
-    let nanos = i128::from_be_bytes(time.try_into().map_err(|_| bad())?);
-    let time = jiff::Timestamp::from_nanosecond(nanos).map_err(|_| bad())?;
-    let id = Uuid::from_slice(id).map_err(|_| bad())?;
-    Ok((time, id))
 }

@@ -5,11 +5,12 @@
 
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::page::{self, Fingerprint};
 use redress_proto::complaints::v1 as pb;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::paging::{decode_sequence, encode_sequence, page_args};
 use super::{Begun, ComplaintApi, Work, complaint_id, convert, fingerprint, request_id};
 use crate::domain::complaint::{MAX_LONG_TEXT, MAX_REASON};
 use crate::domain::names;
@@ -519,28 +520,17 @@ impl ComplaintApi {
     ) -> Result<pb::ListOwnershipChangesResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = complaint_id(&mut v, "parent", &r.parent);
-        let size = v.check("page_size", page::page_size(r.page_size));
         let fp = Fingerprint::of(&[r.parent.as_bytes()]);
-        let after = v
-            .check("page_token", PageToken::decode(&r.page_token, fp))
-            .flatten();
+        let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let (Some(id), Some(size)) = (id, size) else {
             return Err(ApiError::Internal);
         };
-        let after = match after {
-            None => 0,
-            Some(bytes) => i64::from_be_bytes(
-                bytes
-                    .try_into()
-                    .map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))?,
-            ),
-        };
+        let after = decode_sequence(after)?;
         let mut conn = self.pool.acquire().await?;
         self.require_complaint(&mut conn, id).await?;
         let rows = store::list_changes(&mut conn, id, after, size + 1).await?;
-        let (rows, next_page_token) =
-            page::next_page(rows, size, fp, |c| c.id.to_be_bytes().to_vec());
+        let (rows, next_page_token) = page::next_page(rows, size, fp, |c| encode_sequence(c.id));
         Ok(pb::ListOwnershipChangesResponse {
             changes: rows.iter().map(convert::ownership_change).collect(),
             next_page_token,

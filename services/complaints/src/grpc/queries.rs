@@ -4,13 +4,13 @@
 use jiff::Timestamp;
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::page::{self, Fingerprint};
 use redress_platform::wire::{self, WireEnum};
 use redress_proto::complaints::v1 as pb;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::notes::{decode_time_id, encode_time_id};
+use super::paging::{bad_token, decode_time_id, encode_time_id, page_args};
 use super::{Acting, ComplaintApi, complaint_id, complaint_not_found, convert};
 use crate::domain::complaint::Complaint;
 use crate::domain::names;
@@ -101,7 +101,6 @@ impl ComplaintApi {
         r: pb::ListComplaintsRequest,
     ) -> Result<pb::ListComplaintsResponse, ApiError> {
         let mut v = FieldViolations::new();
-        let size = v.check("page_size", page::page_size(r.page_size));
         let mut filter = ListFilter {
             owner: Some(r.owner.trim().to_owned()).filter(|o| !o.is_empty()),
             ..ListFilter::default()
@@ -149,9 +148,7 @@ impl ComplaintApi {
         filters.page_size = 0;
         filters.page_token.clear();
         let fp = Fingerprint::of(&[&prost::Message::encode_to_vec(&filters)]);
-        let after = v
-            .check("page_token", PageToken::decode(&r.page_token, fp))
-            .flatten();
+        let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;
         let after = after.map(|bytes| decode_time_id(&bytes)).transpose()?;
@@ -174,11 +171,8 @@ impl ComplaintApi {
     ) -> Result<pb::ListMyWorkResponse, ApiError> {
         let acting = Acting::of(caller);
         let mut v = FieldViolations::new();
-        let size = v.check("page_size", page::page_size(r.page_size));
         let fp = Fingerprint::of(&[acting.subject.as_bytes()]);
-        let after = v
-            .check("page_token", PageToken::decode(&r.page_token, fp))
-            .flatten();
+        let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;
         let after = after.map(|bytes| decode_work_cursor(&bytes)).transpose()?;
@@ -308,7 +302,7 @@ fn encode_work_cursor(due: Option<Timestamp>, priority: Priority, id: Uuid) -> V
 }
 
 fn decode_work_cursor(bytes: &[u8]) -> Result<store::WorkCursor, ApiError> {
-    let bad = || ApiError::invalid("page_token", "is not a token of this list");
+    let bad = bad_token;
     if bytes.len() != 1 + 16 + 1 + 16 {
         return Err(bad());
     }

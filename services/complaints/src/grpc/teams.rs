@@ -3,9 +3,10 @@
 
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::page::{self, Fingerprint};
 use redress_proto::complaints::v1 as pb;
 
+use super::paging::{bad_token, page_args};
 use super::{ComplaintApi, convert};
 use crate::domain::names;
 use crate::store::teams::{self as store, Team};
@@ -122,18 +123,12 @@ impl ComplaintApi {
         r: pb::ListTeamsRequest,
     ) -> Result<pb::ListTeamsResponse, ApiError> {
         let mut v = FieldViolations::new();
-        let size = v.check("page_size", page::page_size(r.page_size));
         let fp = Fingerprint::of(&[b"teams"]);
-        let after = v
-            .check("page_token", PageToken::decode(&r.page_token, fp))
-            .flatten();
+        let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;
         let after = after
-            .map(|bytes| {
-                String::from_utf8(bytes)
-                    .map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))
-            })
+            .map(|bytes| String::from_utf8(bytes).map_err(|_| bad_token()))
             .transpose()?;
         let mut conn = self.pool.acquire().await?;
         let rows = store::list(&mut conn, after.as_deref(), size + 1).await?;

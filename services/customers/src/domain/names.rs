@@ -5,27 +5,8 @@
 
 use uuid::Uuid;
 
-/// Why a name was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NameError {
-    /// Missing.
-    #[error("must not be empty")]
-    Empty,
-    /// Wrong shape.
-    #[error("must look like {0}")]
-    Shape(&'static str),
-}
-
-fn parse_id(input: &str, prefix: &str, shape: &'static str) -> Result<Uuid, NameError> {
-    if input.is_empty() {
-        return Err(NameError::Empty);
-    }
-    input
-        .strip_prefix(prefix)
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .filter(|id| id.hyphenated().to_string() == input[prefix.len()..])
-        .ok_or(NameError::Shape(shape))
-}
+pub use redress_platform::names::NameError;
+use redress_platform::names::parse_id;
 
 /// The id in `customers/{id}`.
 pub fn parse_customer(input: &str) -> Result<Uuid, NameError> {

@@ -7,15 +7,8 @@ use redress_platform::auth::Role::{self, *};
 /// The full gRPC service name.
 pub const SERVICE: &str = "redress.customers.v1.CustomerService";
 
-/// Every staff role that works with customers.
-const STAFF: &[Role] = &[
-    Agent,
-    Supervisor,
-    CrisisManager,
-    Communications,
-    Admin,
-    Service,
-];
+/// Every staff role.
+const STAFF: &[Role] = &Role::ALL;
 
 /// Method path → roles allowed.
 pub const ACCESS: &[(&str, &[Role])] = &[

@@ -37,17 +37,9 @@ pub fn team_name(input: &str) -> String {
 }
 
 /// Whether `input` has the shape of a complaint's human reference,
-/// `C-2026-000123`: `C`, a four-digit year, at least six digits.
+/// `C-2026-000123` (the service's own rule, applied to the trimmed input).
 pub fn is_complaint_reference(input: &str) -> bool {
-    let mut parts = input.trim().split('-');
-    matches!(
-        (parts.next(), parts.next(), parts.next(), parts.next()),
-        (Some("C"), Some(year), Some(number), None)
-            if year.len() == 4
-                && year.bytes().all(|b| b.is_ascii_digit())
-                && number.len() >= 6
-                && number.bytes().all(|b| b.is_ascii_digit())
-    )
+    redress_complaints::domain::names::is_reference(input.trim())
 }
 
 /// What GetComplaint takes: a reference as it is, else a complaint's name
