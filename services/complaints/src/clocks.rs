@@ -19,45 +19,66 @@ pub fn escalation_step(level: usize) -> String {
     format!("escalation:{level}")
 }
 
-/// Recomputes and stores `complaint`'s clocks and pending alarms as of
-/// `now`; returns the readings.
-pub async fn refresh(
-    conn: &mut PgConnection,
+/// A complaint's clocks as of a moment, and what follows from them: the
+/// clocks to store, the alarms still to raise, and the earliest deadlines.
+#[derive(Debug, Clone, Default)]
+pub struct ClockPlan {
+    /// Every clock with a target, in [`sla::ClockKind::ALL`] order.
+    pub readings: Vec<ClockReading>,
+    /// The readings as stored.
+    pub clocks: Vec<StoredClock>,
+    /// The warnings, breaches and escalations of the running clocks.
+    pub alarms: Vec<Alarm>,
+    /// The earliest due time among the running clocks.
+    pub earliest_due: Option<Timestamp>,
+    /// The earliest warning time among the running clocks.
+    pub earliest_warn: Option<Timestamp>,
+}
+
+/// Whether any SLA rule covers `complaint` (else it has no clocks).
+fn has_rule(complaint: &Complaint, policies: &Policies) -> bool {
+    let d = &complaint.description;
+    policies
+        .sla
+        .apply(&d.category, d.severity, complaint.customer_grade, d.safety)
+        .is_some()
+}
+
+/// Reads `complaint`'s clocks from its `timeline` under the policy that
+/// fits it, as of `now`. Pure: the service stores the plan after every
+/// change ([`refresh`]); `redress seed` computes the same plan for the
+/// complaints it writes.
+pub fn plan(
     complaint: &Complaint,
+    timeline: &Timeline,
     policies: &Policies,
     now: Timestamp,
-) -> Result<Vec<ClockReading>, StoreError> {
+) -> Result<ClockPlan, StoreError> {
     let d = &complaint.description;
-    let applied = policies
-        .sla
-        .apply(&d.category, d.severity, complaint.customer_grade, d.safety);
-    let (readings, calendar) = match applied {
-        Some(applied) => {
-            let calendar = policies
-                .calendars
-                .get(applied.calendar)
-                .ok_or_else(|| StoreError::Corrupt(format!("no calendar {}", applied.calendar)))?;
-            let timeline = Timeline {
-                states: store::complaints::state_history(conn, complaint.id).await?,
-                customer_updates: store::notes::customer_update_times(conn, complaint.id).await?,
-            };
-            let readings = sla::read(
-                &timeline,
-                &applied.targets,
-                calendar,
-                policies.sla.warning_fraction,
-                now,
-            );
-            (readings, Some(calendar))
-        }
-        None => (Vec::new(), None),
+    let Some(applied) =
+        policies
+            .sla
+            .apply(&d.category, d.severity, complaint.customer_grade, d.safety)
+    else {
+        return Ok(ClockPlan::default());
     };
-    let mut clocks = Vec::with_capacity(readings.len());
-    let mut alarms = Vec::new();
-    let mut earliest_due: Option<Timestamp> = None;
-    let mut earliest_warn: Option<Timestamp> = None;
+    let calendar = policies
+        .calendars
+        .get(applied.calendar)
+        .ok_or_else(|| StoreError::Corrupt(format!("no calendar {}", applied.calendar)))?;
+    let readings = sla::read(
+        timeline,
+        &applied.targets,
+        calendar,
+        policies.sla.warning_fraction,
+        now,
+    );
+    let mut plan = ClockPlan {
+        clocks: Vec::with_capacity(readings.len()),
+        ..ClockPlan::default()
+    };
     for reading in &readings {
-        clocks.push(stored(reading));
+        plan.clocks.push(stored(reading));
         let ClockStatus::Running {
             warn_time,
             due_time,
@@ -72,27 +93,49 @@ pub async fn refresh(
             due_time,
         };
         if let Some(warn) = warn_time {
-            earliest_warn = Some(earliest_warn.map_or(warn, |e| e.min(warn)));
-            alarms.push(alarm("warning".into(), warn));
+            plan.earliest_warn = Some(plan.earliest_warn.map_or(warn, |e| e.min(warn)));
+            plan.alarms.push(alarm("warning".into(), warn));
         }
         if let Some(due) = due_time {
-            earliest_due = Some(earliest_due.map_or(due, |e| e.min(due)));
-            alarms.push(alarm("breach".into(), due));
+            plan.earliest_due = Some(plan.earliest_due.map_or(due, |e| e.min(due)));
+            plan.alarms.push(alarm("breach".into(), due));
             for (i, step) in policies.sla.escalation.iter().enumerate() {
                 let at = if step.after == SignedDuration::ZERO {
                     Some(due)
                 } else {
-                    calendar.and_then(|c| c.add_business(due, step.after))
+                    calendar.add_business(due, step.after)
                 };
                 if let Some(at) = at {
-                    alarms.push(alarm(escalation_step(i + 1), at));
+                    plan.alarms.push(alarm(escalation_step(i + 1), at));
                 }
             }
         }
     }
-    store::sla::replace(conn, complaint.id, &clocks, &alarms).await?;
-    store::complaints::set_sla_summary(conn, complaint.id, earliest_due, earliest_warn).await?;
-    Ok(readings)
+    plan.readings = readings;
+    Ok(plan)
+}
+
+/// Recomputes and stores `complaint`'s clocks and pending alarms as of
+/// `now`; returns the readings.
+pub async fn refresh(
+    conn: &mut PgConnection,
+    complaint: &Complaint,
+    policies: &Policies,
+    now: Timestamp,
+) -> Result<Vec<ClockReading>, StoreError> {
+    let timeline = if has_rule(complaint, policies) {
+        Timeline {
+            states: store::complaints::state_history(conn, complaint.id).await?,
+            customer_updates: store::notes::customer_update_times(conn, complaint.id).await?,
+        }
+    } else {
+        Timeline::default()
+    };
+    let plan = plan(complaint, &timeline, policies, now)?;
+    store::sla::replace(conn, complaint.id, &plan.clocks, &plan.alarms).await?;
+    store::complaints::set_sla_summary(conn, complaint.id, plan.earliest_due, plan.earliest_warn)
+        .await?;
+    Ok(plan.readings)
 }
 
 fn stored(reading: &ClockReading) -> StoredClock {

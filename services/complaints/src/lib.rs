@@ -18,6 +18,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod scheduler;
+pub mod seed;
 pub mod settings;
 pub mod store;
 

@@ -10,6 +10,7 @@
 
 pub mod domain;
 pub mod grpc;
+pub mod seed;
 pub mod settings;
 pub mod store;
 

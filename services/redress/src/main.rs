@@ -8,8 +8,10 @@
 //! subcommands (`redress customers ...`, `redress complaints ...`) call the
 //! running suite.
 
+mod bench;
 mod client;
 mod dev;
+mod seed;
 mod services;
 mod suite;
 
@@ -48,6 +50,12 @@ enum Command {
         #[arg(long)]
         service: Option<String>,
     },
+    /// Measure the suite's speed and memory against a pgbench baseline on
+    /// the same PostgreSQL, in one run (seeds its own database).
+    Bench(bench::BenchArgs),
+    /// Fill the database with realistic customers and complaints, fast
+    /// (COPY), for benchmarks and demonstrations.
+    Seed(seed::SeedArgs),
     /// Mint a development token (HS256, signed with the development secret).
     Token {
         /// The subject (staff id).
@@ -96,6 +104,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up => suite::up(&config).await,
         Command::Serve { service } => suite::serve(&config, &service).await,
         Command::Migrate { service } => suite::migrate(&config, service.as_deref()).await,
+        Command::Seed(args) => seed::run(&config, &args).await,
+        Command::Bench(args) => bench::run(&config, cli.config.as_ref(), &args).await,
         Command::Token {
             subject,
             roles,

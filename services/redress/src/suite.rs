@@ -19,14 +19,14 @@ use crate::dev;
 use crate::services::{self, Known};
 
 /// Where the administrative URL came from.
-struct Admin {
-    url: Secret,
+pub(crate) struct Admin {
+    pub(crate) url: Secret,
     /// The private cluster, when this process uses one.
-    local: Option<LocalCluster>,
+    pub(crate) local: Option<LocalCluster>,
 }
 
 /// The configured admin URL, or a private cluster's.
-async fn admin(config: &Config) -> anyhow::Result<Admin> {
+pub(crate) async fn admin(config: &Config) -> anyhow::Result<Admin> {
     let database = &config.platform.database;
     if !database.url.is_empty() {
         return Ok(Admin {
@@ -46,7 +46,7 @@ async fn admin(config: &Config) -> anyhow::Result<Admin> {
 }
 
 /// The secret service passwords derive from.
-fn role_secret(config: &Config) -> anyhow::Result<Secret> {
+pub(crate) fn role_secret(config: &Config) -> anyhow::Result<Secret> {
     let configured = &config.platform.database.role_secret;
     if !configured.is_empty() {
         return Ok(configured.clone());
@@ -55,7 +55,7 @@ fn role_secret(config: &Config) -> anyhow::Result<Secret> {
 }
 
 /// Provisions and migrates `known` through `admin`, returning its login URL.
-async fn prepare(
+pub(crate) async fn prepare(
     admin_pool: &sqlx::PgPool,
     admin_url: &Secret,
     secret: &Secret,
@@ -73,7 +73,7 @@ async fn prepare(
     Ok(db::login_url(admin_url, &role, &password)?)
 }
 
-async fn admin_pool(url: &Secret) -> anyhow::Result<sqlx::PgPool> {
+pub(crate) async fn admin_pool(url: &Secret) -> anyhow::Result<sqlx::PgPool> {
     PgPoolOptions::new()
         .max_connections(2)
         .connect(url.expose())

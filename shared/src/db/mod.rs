@@ -12,6 +12,7 @@
 //! schema too), [`connect`] opens the service's pool, and [`check_migrated`]
 //! lets a service that may not migrate refuse to start on an old schema.
 
+mod copy;
 mod migrate;
 mod pool;
 mod provision;
@@ -20,6 +21,8 @@ mod store_error;
 mod url;
 
 pub use store_error::StoreError;
+
+pub use copy::CopyRows;
 
 pub use migrate::{check_migrated, migrate};
 pub use pool::{PoolSettings, connect, connect_with};

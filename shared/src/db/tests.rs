@@ -330,3 +330,60 @@ async fn an_admin_that_is_not_a_superuser_can_provision_and_migrate() {
         .expect("writes");
     check_migrated(&pool, &zeta).await.expect("up to date");
 }
+
+#[tokio::test]
+async fn copied_rows_read_back_exactly_nulls_specials_arrays_and_json_included() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.admin_pool().acquire().await.expect("connection");
+    sqlx::query(
+        "CREATE TABLE copied (id uuid, body text, tags text[], doc jsonb, at timestamptz, \
+         n bigint, ok boolean)",
+    )
+    .execute(&mut *conn)
+    .await
+    .expect("table");
+    let id = uuid::Uuid::now_v7();
+    let at: jiff::Timestamp = "2026-11-23T12:00:00.123456Z".parse().expect("time");
+    let mut rows = CopyRows::begin(
+        &mut conn,
+        "copied",
+        &["id", "body", "tags", "doc", "at", "n", "ok"],
+    )
+    .await
+    .expect("copy");
+    rows.uuid(id)
+        .text("tab\there\nnew line \\ back \"quoted\"")
+        .text_array(&["a,b", "c\"d", "e\\f"])
+        .json(&serde_json::json!({"k": "v\tw"}))
+        .time(at)
+        .int(-42)
+        .bool(true);
+    rows.end_row().await.expect("row");
+    rows.null()
+        .null()
+        .text_array::<&str>(&[])
+        .null()
+        .null()
+        .null()
+        .null();
+    rows.end_row().await.expect("row");
+    assert_eq!(rows.finish().await.expect("finish"), 2);
+
+    let (body, tags, doc, n): (String, Vec<String>, serde_json::Value, i64) =
+        sqlx::query_as("SELECT body, tags, doc, n FROM copied WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("read");
+    assert_eq!(body, "tab\there\nnew line \\ back \"quoted\"");
+    assert_eq!(tags, vec!["a,b", "c\"d", "e\\f"]);
+    assert_eq!(doc, serde_json::json!({"k": "v\tw"}));
+    assert_eq!(n, -42);
+    let nulls: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM copied WHERE id IS NULL AND body IS NULL AND tags = '{}' AND doc IS NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .expect("count");
+    assert_eq!(nulls, 1);
+}
