@@ -86,6 +86,12 @@ enum Command {
     Complaints(client::complaints::Command),
 }
 
+/// mimalloc: the services allocate many small, short-lived buffers per
+/// request (protobuf, HTTP/2 frames, rows), which glibc's allocator served
+/// at a fifth of the suite's CPU under load (`redress bench`, profiled).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

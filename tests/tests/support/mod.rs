@@ -266,9 +266,9 @@ pub struct Suite {
     /// The development secret tokens are signed with.
     pub dev_secret: Secret,
     /// The suite's database.
-    _database: TestDatabase,
+    database: TestDatabase,
     /// The runtime the database's pool lives on.
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
     /// The working directory.
     dir: TempDir,
 }
@@ -368,10 +368,25 @@ impl Suite {
             endpoint: format!("http://127.0.0.1:{port}"),
             complaints_endpoint: format!("http://127.0.0.1:{complaints_port}"),
             dev_secret,
-            _database: database,
-            _runtime: runtime,
+            database,
+            runtime,
             dir,
         }
+    }
+
+    /// The suite's working directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Drops database `name` on the suite's server, if it exists.
+    pub fn drop_database(&self, name: &str) {
+        let statement = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        self.runtime
+            .block_on(
+                sqlx::query(sqlx::AssertSqlSafe(statement)).execute(self.database.admin_pool()),
+            )
+            .expect("database dropped");
     }
 
     /// Runs `redress <args>` against this suite.

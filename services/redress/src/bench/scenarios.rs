@@ -327,7 +327,6 @@ async fn hand_off_pairs(
          CROSS JOIN LATERAL (
              SELECT o.owner FROM complaints.complaints o
              WHERE o.owner_team = c.owner_team AND o.owner <> c.owner
-               AND o.state NOT IN ('resolved', 'closed', 'merged')
              LIMIT 1) colleague
          WHERE c.state IN ('acknowledged', 'investigating')
            AND NOT EXISTS (SELECT 1 FROM complaints.hand_offs h
