@@ -10,6 +10,7 @@ use sqlx::PgConnection;
 
 use crate::domain::complaint::Complaint;
 use crate::domain::sla::{self, ClockReading, ClockStatus, Timeline};
+use crate::domain::sla_policy::Applied;
 use crate::settings::Policies;
 use crate::store::sla::{Alarm, StoredClock};
 use crate::store::{self, StoreError};
@@ -35,13 +36,13 @@ pub struct ClockPlan {
     pub earliest_warn: Option<Timestamp>,
 }
 
-/// Whether any SLA rule covers `complaint` (else it has no clocks).
-fn has_rule(complaint: &Complaint, policies: &Policies) -> bool {
+/// The SLA rule that covers `complaint` now, if any (else it has no
+/// clocks).
+fn rule_of<'p>(complaint: &Complaint, policies: &'p Policies) -> Option<Applied<'p>> {
     let d = &complaint.description;
     policies
         .sla
         .apply(&d.category, d.severity, complaint.customer_grade, d.safety)
-        .is_some()
 }
 
 /// Reads `complaint`'s clocks from its `timeline` under the policy that
@@ -54,14 +55,19 @@ pub fn plan(
     policies: &Policies,
     now: Timestamp,
 ) -> Result<ClockPlan, StoreError> {
-    let d = &complaint.description;
-    let Some(applied) =
-        policies
-            .sla
-            .apply(&d.category, d.severity, complaint.customer_grade, d.safety)
-    else {
-        return Ok(ClockPlan::default());
-    };
+    match rule_of(complaint, policies) {
+        Some(rule) => plan_under(&rule, timeline, policies, now),
+        None => Ok(ClockPlan::default()),
+    }
+}
+
+/// [`plan`] under the rule `applied`.
+fn plan_under(
+    applied: &Applied<'_>,
+    timeline: &Timeline,
+    policies: &Policies,
+    now: Timestamp,
+) -> Result<ClockPlan, StoreError> {
     let calendar = policies
         .calendars
         .get(applied.calendar)
@@ -123,15 +129,16 @@ pub async fn refresh(
     policies: &Policies,
     now: Timestamp,
 ) -> Result<Vec<ClockReading>, StoreError> {
-    let timeline = if has_rule(complaint, policies) {
-        Timeline {
-            states: store::complaints::state_history(conn, complaint.id).await?,
-            customer_updates: store::notes::customer_update_times(conn, complaint.id).await?,
+    let plan = match rule_of(complaint, policies) {
+        Some(rule) => {
+            let timeline = Timeline {
+                states: store::complaints::state_history(conn, complaint.id).await?,
+                customer_updates: store::notes::customer_update_times(conn, complaint.id).await?,
+            };
+            plan_under(&rule, &timeline, policies, now)?
         }
-    } else {
-        Timeline::default()
+        None => ClockPlan::default(),
     };
-    let plan = plan(complaint, &timeline, policies, now)?;
     store::sla::replace(conn, complaint.id, &plan.clocks, &plan.alarms).await?;
     store::complaints::set_sla_summary(conn, complaint.id, plan.earliest_due, plan.earliest_warn)
         .await?;

@@ -366,16 +366,7 @@ fn generate(
         history: vec![(
             owner.clone(),
             "created",
-            complaint
-                .audit_fields()
-                .into_iter()
-                .filter(|(_, value)| !value.is_empty())
-                .map(|(field, after)| FieldChange {
-                    field: field.to_owned(),
-                    before: String::new(),
-                    after,
-                })
-                .collect(),
+            complaint.created_changes(),
             created,
         )],
         ownership: vec![(
@@ -434,7 +425,7 @@ fn generate(
         let next = at + wait;
         if let Some(when) = reassign_at.filter(|w| !reassigned && *w <= next && *w <= now) {
             reassigned = true;
-            reassign(rng, plan, &mut complaint, &mut g, when);
+            reassign(rng, plan, team_index, &mut complaint, &mut g, when);
         }
         if next > now {
             break;
@@ -451,17 +442,16 @@ fn generate(
     Ok(g)
 }
 
-/// A supervisor gives the complaint to another agent of the same team.
+/// The supervisor of team `team_index` gives the complaint to another
+/// agent of that team.
 fn reassign(
     rng: &mut StdRng,
     plan: &SeedPlan,
+    team_index: u32,
     complaint: &mut Complaint,
     g: &mut Generated,
     at: Timestamp,
 ) {
-    let team_index = g.complaint.owner_team[5..]
-        .parse::<u32>()
-        .map_or(0, |n| n - 1);
     let first = team_index * plan.agents_per_team;
     let last = (first + plan.agents_per_team).min(plan.agents);
     let to = agent(rng.random_range(first..last));

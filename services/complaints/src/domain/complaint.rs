@@ -247,6 +247,20 @@ impl Complaint {
         ]
     }
 
+    /// The history of the complaint's creation: every field that has a
+    /// value, from nothing.
+    pub fn created_changes(&self) -> Vec<FieldChange> {
+        self.audit_fields()
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(field, after)| FieldChange {
+                field: field.to_owned(),
+                before: String::new(),
+                after,
+            })
+            .collect()
+    }
+
     /// The fields that differ from `before`, as (field, before, after).
     pub fn changes_since(&self, before: &Complaint) -> Vec<FieldChange> {
         before

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{Acting, Begun, ComplaintApi, complaint_id, convert, fingerprint, replay, request_id};
 use crate::directory::IntakeContact;
-use crate::domain::complaint::{Complaint, FieldChange};
+use crate::domain::complaint::Complaint;
 use crate::domain::names;
 use crate::domain::state::State;
 use crate::events::types;
@@ -128,16 +128,7 @@ impl ComplaintApi {
             },
         )
         .await?;
-        let created: Vec<FieldChange> = complaint
-            .audit_fields()
-            .into_iter()
-            .filter(|(_, value)| !value.is_empty())
-            .map(|(field, after)| FieldChange {
-                field: field.to_owned(),
-                before: String::new(),
-                after,
-            })
-            .collect();
+        let created = complaint.created_changes();
         history::append(&mut tx, id, &acting.actor(), "created", &created, now).await?;
         let event = crate::events::about(
             types::CREATED,

@@ -135,24 +135,32 @@ async fn agents(admin: &PgPool, limit: i64) -> anyhow::Result<Vec<Agent>> {
         .collect())
 }
 
+/// Tokens of up to 500 agents with open work.
+async fn agent_tokens(
+    admin: &PgPool,
+    tokens: &mut Tokens,
+) -> anyhow::Result<Arc<Vec<MetadataValue<Ascii>>>> {
+    let agents = agents(admin, 500).await?;
+    let minted = agents
+        .iter()
+        .map(|a| tokens.of(a))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Arc::new(minted))
+}
+
 /// Runs `scenario` against `target` with `shape`.
 pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::Result<Outcome> {
     let mut tokens = Tokens {
         secret: target.secret.clone(),
         minted: HashMap::new(),
     };
-    let agents = agents(&target.admin, 500).await?;
-    let with_tokens: Vec<(Agent, MetadataValue<Ascii>)> = agents
-        .iter()
-        .map(|a| Ok((a.clone(), tokens.of(a)?)))
-        .collect::<anyhow::Result<_>>()?;
-    let with_tokens = Arc::new(with_tokens);
     match scenario {
         Scenario::CreateComplaint => {
+            let agents = agent_tokens(&target.admin, &mut tokens).await?;
             let customers = Arc::new(sample_customers(&target.admin).await?);
             let channels = load::connect(&target.complaints, shape.connections).await?;
             Ok(load::run(shape, &channels, move |turn: Turn| {
-                let (_, token) = turn.pick(&with_tokens).clone();
+                let token = turn.pick(&agents).clone();
                 let customer = *turn.pick_also(&customers);
                 async move {
                     let request = pb::CreateComplaintRequest {
@@ -194,9 +202,10 @@ pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::R
             .await)
         }
         Scenario::ListMyWork => {
+            let agents = agent_tokens(&target.admin, &mut tokens).await?;
             let channels = load::connect(&target.complaints, shape.connections).await?;
             Ok(load::run(shape, &channels, move |turn: Turn| {
-                let (_, token) = turn.pick(&with_tokens).clone();
+                let token = turn.pick(&agents).clone();
                 async move {
                     let request = pb::ListMyWorkRequest {
                         page_size: 50,
@@ -225,10 +234,11 @@ pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::R
             .await)
         }
         Scenario::GetCustomer => {
+            let agents = agent_tokens(&target.admin, &mut tokens).await?;
             let customers = Arc::new(sample_customers(&target.admin).await?);
             let channels = load::connect(&target.customers, shape.connections).await?;
             Ok(load::run(shape, &channels, move |turn: Turn| {
-                let (_, token) = turn.pick(&with_tokens).clone();
+                let token = turn.pick(&agents).clone();
                 let name = format!("customers/{}", turn.pick_also(&customers));
                 async move {
                     CustomerServiceClient::new(turn.channel)
