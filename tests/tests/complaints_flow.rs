@@ -12,8 +12,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use redress_platform::Secret;
-use redress_platform::auth::{BearerInterceptor, Role, mint_dev_token};
+use redress_platform::auth::{BearerInterceptor, Role};
 use redress_proto::complaints::v1 as pb;
 use redress_proto::customers::v1 as cpb;
 use support::Suite;
@@ -33,31 +32,13 @@ type Complaints = pb::complaint_service_client::ComplaintServiceClient<
     InterceptedService<Channel, BearerInterceptor>,
 >;
 
-fn interceptor(
-    suite: &Suite,
-    subject: &str,
-    roles: &[Role],
-    team: Option<&str>,
-) -> BearerInterceptor {
-    let token = mint_dev_token(
-        &suite.dev_secret,
-        subject,
-        roles,
-        team,
-        None,
-        Duration::from_secs(600),
-    )
-    .expect("a token");
-    BearerInterceptor::new(&Secret::new(token)).expect("a header value")
-}
-
 fn complaints(suite: &Suite, subject: &str, roles: &[Role], team: Option<&str>) -> Complaints {
     let channel = Channel::from_shared(suite.complaints_endpoint.clone())
         .expect("an endpoint")
         .connect_lazy();
     pb::complaint_service_client::ComplaintServiceClient::with_interceptor(
         channel,
-        interceptor(suite, subject, roles, team),
+        suite.bearer(subject, roles, team),
     )
 }
 
@@ -71,7 +52,7 @@ fn a_complaint_is_taken_in_handed_off_breaches_its_sla_and_the_feed_tells_the_st
             .connect_lazy();
         let mut customers = cpb::customer_service_client::CustomerServiceClient::with_interceptor(
             channel,
-            interceptor(&suite, "agent-1", &[Role::Agent], Some("front")),
+            suite.bearer("agent-1", &[Role::Agent], Some("front")),
         );
         let customer = customers
             .create_customer(cpb::CreateCustomerRequest {

@@ -6,28 +6,12 @@
 
 mod support;
 
-use std::time::Duration;
-
-use redress_platform::Secret;
-use redress_platform::auth::{BearerInterceptor, Role, mint_dev_token};
+use redress_platform::auth::Role;
 use redress_proto::complaints::v1 as pb;
 use redress_proto::customers::v1 as cpb;
 use serde_json::Value;
 use support::Suite;
 use tonic::transport::Channel;
-
-fn bearer(suite: &Suite, subject: &str, roles: &[Role], team: Option<&str>) -> BearerInterceptor {
-    let token = mint_dev_token(
-        &suite.dev_secret,
-        subject,
-        roles,
-        team,
-        None,
-        Duration::from_secs(600),
-    )
-    .expect("a token");
-    BearerInterceptor::new(&Secret::new(token)).expect("a header value")
-}
 
 fn channel(endpoint: &str) -> Channel {
     Channel::from_shared(endpoint.to_owned())
@@ -64,7 +48,7 @@ fn seeded_complaints_read_back_through_the_api_as_the_service_would_have_written
     runtime.block_on(async {
         let mut supervisor = pb::complaint_service_client::ComplaintServiceClient::with_interceptor(
             channel(&suite.complaints_endpoint),
-            bearer(&suite, "sup-001", &[Role::Supervisor], Some("team-001")),
+            suite.bearer("sup-001", &[Role::Supervisor], Some("team-001")),
         );
 
         // Act: read them as a supervisor would.
@@ -148,12 +132,7 @@ fn seeded_complaints_read_back_through_the_api_as_the_service_would_have_written
         let working = open[0];
         let mut owner = pb::complaint_service_client::ComplaintServiceClient::with_interceptor(
             channel(&suite.complaints_endpoint),
-            bearer(
-                &suite,
-                &working.owner,
-                &[Role::Agent],
-                Some(&working.owner_team),
-            ),
+            suite.bearer(&working.owner, &[Role::Agent], Some(&working.owner_team)),
         );
         let queue = owner
             .list_my_work(pb::ListMyWorkRequest {
@@ -171,7 +150,7 @@ fn seeded_complaints_read_back_through_the_api_as_the_service_would_have_written
         // customers service reads it.
         let mut customers = cpb::customer_service_client::CustomerServiceClient::with_interceptor(
             channel(&suite.endpoint),
-            bearer(&suite, "sup-001", &[Role::Supervisor], None),
+            suite.bearer("sup-001", &[Role::Supervisor], None),
         );
         let customer = customers
             .get_customer(cpb::GetCustomerRequest {

@@ -374,6 +374,26 @@ impl Suite {
         }
     }
 
+    /// A bearer interceptor for `subject` with `roles` (and `team`), signed
+    /// with the suite's development secret, valid for ten minutes.
+    pub fn bearer(
+        &self,
+        subject: &str,
+        roles: &[redress_platform::auth::Role],
+        team: Option<&str>,
+    ) -> redress_platform::auth::BearerInterceptor {
+        let token = redress_platform::auth::mint_dev_token(
+            &self.dev_secret,
+            subject,
+            roles,
+            team,
+            None,
+            Duration::from_secs(600),
+        )
+        .expect("a token");
+        redress_platform::auth::BearerInterceptor::new(&Secret::new(token)).expect("a header value")
+    }
+
     /// The suite's working directory.
     pub fn path(&self) -> &Path {
         self.dir.path()
