@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "redress/customers/v1/customers.proto",
     "redress/complaints/v1/complaints.proto",
     "redress/events/v1/events.proto",
+    "redress/notifications/v1/notifications.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

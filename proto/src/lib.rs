@@ -44,6 +44,13 @@ pub mod redress {
             include!(concat!(env!("OUT_DIR"), "/redress.complaints.v1.rs"));
         }
     }
+    /// `redress.notifications.*`
+    pub mod notifications {
+        /// `redress.notifications.v1`: messages to customers and staff.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/redress.notifications.v1.rs"));
+        }
+    }
     /// `redress.events.*`
     pub mod events {
         /// `redress.events.v1`: the event every publishing service's feed carries.
@@ -56,3 +63,4 @@ pub mod redress {
 pub use redress::complaints;
 pub use redress::customers;
 pub use redress::events;
+pub use redress::notifications;
