@@ -1,0 +1,5 @@
+//! The notifications domain: channels, recipients, locales and their
+//! fallback chain, templates, preferences and the delivery state machine.
+//! No prost, no sqlx.
+
+pub mod channel;
