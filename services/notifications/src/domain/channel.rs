@@ -4,7 +4,10 @@ use redress_platform::wire::WireEnum;
 use redress_proto::notifications::v1 as pb;
 
 /// A way this service delivers a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// E-mail over SMTP.
     Email,

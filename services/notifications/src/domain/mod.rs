@@ -3,3 +3,7 @@
 //! No prost, no sqlx.
 
 pub mod channel;
+pub mod locale;
+pub mod recipient;
+pub mod template;
+pub mod preferences;

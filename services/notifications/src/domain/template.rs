@@ -1,0 +1,331 @@
+//! Templates: the wording of one message kind on one channel, in one locale
+//! and style. Written in a small, safe subset of Jinja (`{{ name }}`,
+//! filters, `{% if %}`), rendered by `minijinja` with strict undefined
+//! variables and a bounded amount of work per render.
+//!
+//! A template declares the variables it uses; besides them it may use
+//! `recipient` (`recipient.name`, `recipient.locale`), which every message
+//! has. A template using anything else is refused when it is saved
+//! ([`check`]), so a send never fails on a typo. Values are escaped for the
+//! channel when rendered ([`render`]): HTML for the in-app inbox, chat
+//! markup (`&`, `<`, `>`) for chat rooms, nothing for the plain-text
+//! channels (e-mail, SMS, the push gateway), whose text is never
+//! interpreted as markup.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use minijinja::{AutoEscape, Environment, Error, State, UndefinedBehavior, Value};
+use serde::Serialize;
+
+use super::channel::Channel;
+
+/// The most a subject may hold, in bytes.
+pub const MAX_SUBJECT: usize = 1_000;
+/// The most a body may hold, in bytes.
+pub const MAX_BODY: usize = 100_000;
+/// The most variables a template may declare.
+pub const MAX_VARIABLES: usize = 100;
+/// The variable every message has.
+pub const RECIPIENT: &str = "recipient";
+
+/// A bad part of a template: the field and what is wrong.
+pub type Problem = (&'static str, String);
+
+/// Whether `kind` is a message kind: lower-case dotted words
+/// (`complaint.acknowledgement`), at most 100 bytes.
+pub fn check_kind(kind: &str) -> Result<(), &'static str> {
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    if kind.is_empty() {
+        return Err("is required");
+    }
+    if kind.len() > 100 || !kind.split('.').all(word) {
+        return Err("must be lower-case words of a-z, 0-9 and _ joined by dots");
+    }
+    Ok(())
+}
+
+/// Whether `name` can be a variable: an identifier of a-z, 0-9 and _.
+pub fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 64
+        && name != RECIPIENT
+}
+
+/// Checks a template's subject, body and declared variables: sizes, syntax,
+/// and that it uses no variable it does not declare. Returns every problem.
+pub fn check(subject: &str, body: &str, variables: &[String]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if subject.len() > MAX_SUBJECT {
+        problems.push(("subject", format!("is longer than {MAX_SUBJECT} bytes")));
+    }
+    if body.trim().is_empty() {
+        problems.push(("body", "is required".to_owned()));
+    } else if body.len() > MAX_BODY {
+        problems.push(("body", format!("is longer than {MAX_BODY} bytes")));
+    }
+    if variables.len() > MAX_VARIABLES {
+        problems.push(("variables", format!("declares more than {MAX_VARIABLES}")));
+    }
+    let mut seen = BTreeSet::new();
+    for name in variables {
+        if !is_variable_name(name) {
+            problems.push((
+                "variables",
+                format!("{name:?} is not a variable name (a-z, 0-9, _; not \"recipient\")"),
+            ));
+        } else if !seen.insert(name.as_str()) {
+            problems.push(("variables", format!("{name:?} is declared twice")));
+        }
+    }
+    if !problems.is_empty() {
+        return problems;
+    }
+    for (field, source) in [("subject", subject), ("body", body)] {
+        if let Err(problem) = check_source(source, &seen) {
+            problems.push((field, problem));
+        }
+    }
+    problems
+}
+
+fn check_source(source: &str, declared: &BTreeSet<&str>) -> Result<(), String> {
+    let env = environment();
+    let template = env
+        .template_from_str(source)
+        .map_err(|e| format!("is not a valid template: {}", e.detail().unwrap_or("syntax error")))?;
+    let globals: BTreeSet<&str> = env.globals().map(|(name, _)| name).collect();
+    let mut unknown: Vec<String> = template
+        .undeclared_variables(true)
+        .into_iter()
+        .filter(|used| !globals.contains(used.as_str()))
+        .filter(|used| {
+            let root = used.split('.').next().unwrap_or(used);
+            if root == RECIPIENT {
+                !matches!(used.as_str(), "recipient" | "recipient.name" | "recipient.locale")
+            } else {
+                !declared.contains(root) || used.contains('.')
+            }
+        })
+        .collect();
+    unknown.sort();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "uses variables it does not declare: {}",
+            unknown.join(", ")
+        ))
+    }
+}
+
+/// Who a message is rendered for.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecipientView {
+    /// The name to greet them by.
+    pub name: String,
+    /// Their locale tag.
+    pub locale: String,
+}
+
+/// A subject and body, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The subject.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+}
+
+/// Why a template could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// Declared variables the message does not give.
+    #[error("missing variables: {}", .0.join(", "))]
+    Missing(Vec<String>),
+    /// The template failed while rendering (too much work, a bad filter).
+    #[error("the template failed: {0}")]
+    Failed(String),
+}
+
+/// Renders a template's subject and body for `channel`, with `variables`
+/// (every declared one must be given) and the recipient.
+pub fn render(
+    subject: &str,
+    body: &str,
+    declared: &[String],
+    variables: &BTreeMap<String, String>,
+    recipient: &RecipientView,
+    channel: Option<Channel>,
+) -> Result<Rendered, RenderError> {
+    let missing: Vec<String> = declared
+        .iter()
+        .filter(|name| !variables.contains_key(*name))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Err(RenderError::Missing(missing));
+    }
+    let mut context: BTreeMap<&str, Value> = declared
+        .iter()
+        .filter_map(|name| {
+            variables
+                .get(name)
+                .map(|v| (name.as_str(), Value::from(v.as_str())))
+        })
+        .collect();
+    context.insert(RECIPIENT, Value::from_serialize(recipient));
+    let env = environment();
+    let name = match channel {
+        Some(Channel::InApp) => "body.html",
+        Some(Channel::Chat) => "body.chat",
+        _ => "body.txt",
+    };
+    let subject = env
+        .render_named_str("subject.txt", subject, &context)
+        .map_err(failed)?;
+    let body = env.render_named_str(name, body, &context).map_err(failed)?;
+    Ok(Rendered {
+        subject: one_line(&subject),
+        body,
+    })
+}
+
+fn failed(error: Error) -> RenderError {
+    RenderError::Failed(error.detail().unwrap_or("rendering failed").to_owned())
+}
+
+/// A subject is one line: control characters become spaces.
+fn one_line(subject: &str) -> String {
+    subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// The environment every template runs in: strict about undefined values,
+/// escaping by the name's extension, and bounded work.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(50_000));
+    env.set_recursion_limit(20);
+    env.set_auto_escape_callback(|name| match name.rsplit('.').next() {
+        Some("html") => AutoEscape::Html,
+        Some("chat") => AutoEscape::Custom("chat"),
+        _ => AutoEscape::None,
+    });
+    env.set_formatter(format_value);
+    env
+}
+
+/// Escapes chat markup for `chat` templates; the default otherwise.
+fn format_value(out: &mut minijinja::Output, state: &State, value: &Value) -> Result<(), Error> {
+    if state.auto_escape() == AutoEscape::Custom("chat") && !value.is_safe() {
+        let text = value.to_string();
+        let escaped = text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        return out.write_str(&escaped).map_err(Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn declared(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    fn ann() -> RecipientView {
+        RecipientView {
+            name: "Ann <Admin> & Co".into(),
+            locale: "en".into(),
+        }
+    }
+
+    #[test]
+    fn a_template_using_an_undeclared_variable_is_refused_when_saved() {
+        let problems = check("Re {{ reference }}", "Dear {{ recipient.name }}, {{ refnd }}", &declared(&["reference"]));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, "body");
+        assert!(problems[0].1.contains("refnd"), "{problems:?}");
+    }
+
+    #[test]
+    fn recipient_fields_beyond_name_and_locale_are_unknown() {
+        let problems = check("", "{{ recipient.phone }}", &[]);
+        assert!(problems[0].1.contains("recipient.phone"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_template_using_only_declared_variables_and_the_recipient_is_accepted() {
+        let problems = check(
+            "Complaint {{ reference }}",
+            "{% if state == 'resolved' %}Done{% else %}Working{% endif %}, {{ recipient.name | upper }}",
+            &declared(&["reference", "state"]),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn syntax_errors_and_bad_declarations_are_reported_per_field() {
+        let problems = check("{{ ", "{% if %}", &declared(&["Bad", "x", "x", "recipient"]));
+        let fields: Vec<_> = problems.iter().map(|p| p.0).collect();
+        assert_eq!(fields, ["variables", "variables", "variables"], "{problems:?}");
+        let problems = check("{{ ", "ok", &[]);
+        assert_eq!(problems[0].0, "subject");
+    }
+
+    #[test]
+    fn values_are_escaped_for_the_channel() {
+        let body = "Hello {{ recipient.name }}";
+        let for_channel = |channel| {
+            render("", body, &[], &vars(&[]), &ann(), Some(channel))
+                .expect("renders")
+                .body
+        };
+        assert_eq!(for_channel(Channel::InApp), "Hello Ann &lt;Admin&gt; &amp; Co");
+        assert_eq!(for_channel(Channel::Chat), "Hello Ann &lt;Admin&gt; &amp; Co");
+        assert_eq!(for_channel(Channel::Email), "Hello Ann <Admin> & Co");
+        assert_eq!(for_channel(Channel::Sms), "Hello Ann <Admin> & Co");
+    }
+
+    #[test]
+    fn a_message_missing_a_declared_variable_is_not_rendered() {
+        let error = render("", "{{ a }}{{ b }}", &declared(&["a", "b"]), &vars(&[("a", "1")]), &ann(), None);
+        assert_eq!(error, Err(RenderError::Missing(vec!["b".into()])));
+    }
+
+    #[test]
+    fn a_subject_is_one_line() {
+        let rendered = render("{{ s }}", "x", &declared(&["s"]), &vars(&[("s", "a\r\nBcc: x")]), &ann(), None)
+            .expect("renders");
+        assert_eq!(rendered.subject, "a  Bcc: x");
+    }
+
+    #[test]
+    fn a_runaway_template_stops() {
+        let body = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
+        assert!(check("", body, &[]).is_empty());
+        let result = render("", body, &[], &vars(&[]), &ann(), None);
+        assert!(matches!(result, Err(RenderError::Failed(_))), "{result:?}");
+    }
+}
