@@ -2,3 +2,5 @@
 
 pub mod channels;
 pub mod domain;
+pub mod directory;
+pub mod store;

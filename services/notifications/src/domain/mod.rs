@@ -7,3 +7,4 @@ pub mod locale;
 pub mod recipient;
 pub mod template;
 pub mod preferences;
+pub mod delivery;

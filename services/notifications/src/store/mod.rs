@@ -1,0 +1,31 @@
+//! The notifications schema in SQL. Queue operations work on whole batches
+//! (arrays bound with `unnest`) so that a worker pays a few statements per
+//! few hundred messages, not per message. No business rules here; they live
+//! in `domain` and `delivery`.
+
+pub mod broadcasts;
+pub mod contacts;
+pub mod inbox;
+pub mod messages;
+pub mod preferences;
+pub mod templates;
+
+use jiff::Timestamp;
+
+pub use redress_platform::db::StoreError;
+
+/// A stored timestamp as jiff's.
+pub(crate) fn ts(value: jiff_sqlx::Timestamp) -> Timestamp {
+    value.to_jiff()
+}
+
+/// An optional stored timestamp as jiff's.
+pub(crate) fn ts_opt(value: Option<jiff_sqlx::Timestamp>) -> Option<Timestamp> {
+    value.map(jiff_sqlx::Timestamp::to_jiff)
+}
+
+/// Microseconds since the epoch, for binding arrays of times (read back in
+/// SQL with `micros()`-style arithmetic).
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    i64::try_from(t.as_microsecond()).unwrap_or(i64::MAX)
+}
