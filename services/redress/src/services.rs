@@ -35,6 +35,10 @@ pub const ALL: &[Known] = &[
         name: redress_complaints::NAME,
         schema: redress_complaints::schema,
     },
+    Known {
+        name: redress_notifications::NAME,
+        schema: redress_notifications::schema,
+    },
 ];
 
 /// The default listen address of a service.
@@ -42,6 +46,7 @@ pub fn default_listen(name: &str) -> anyhow::Result<&'static str> {
     match name {
         redress_customers::NAME => Ok(redress_customers::DEFAULT_LISTEN),
         redress_complaints::NAME => Ok(redress_complaints::DEFAULT_LISTEN),
+        redress_notifications::NAME => Ok(redress_notifications::DEFAULT_LISTEN),
         other => anyhow::bail!("unknown service {other:?}"),
     }
 }
@@ -134,6 +139,38 @@ pub async fn start(
                 customers,
             };
             let service = redress_complaints::build(config, deps).await?;
+            let address = service.local_addr();
+            Ok(Running {
+                address,
+                serve: Box::pin(async move { Ok(service.run_until(shutdown).await?) }),
+            })
+        }
+        redress_notifications::NAME => {
+            let identity = Arc::new(ServiceIdentity::from_settings(
+                &config.platform.client,
+                &dev::auth_settings(config)?,
+                redress_notifications::NAME,
+            )?);
+            let customers = redress_notifications::CustomerDirectory::connect(
+                &endpoint_of(config, redress_customers::NAME, started)?,
+                &config.platform.client,
+                identity.clone(),
+            )
+            .await?;
+            let complaints = redress_notifications::ComplaintFeedSource::connect(
+                &endpoint_of(config, redress_complaints::NAME, started)?,
+                &config.platform.client,
+                identity,
+            )
+            .await?;
+            let deps = redress_notifications::Dependencies {
+                pool: base.pool,
+                clock: base.clock,
+                verifier: base.verifier,
+                customers,
+                complaints: Some(complaints),
+            };
+            let service = redress_notifications::build(config, deps).await?;
             let address = service.local_addr();
             Ok(Running {
                 address,

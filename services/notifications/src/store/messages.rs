@@ -629,3 +629,22 @@ pub async fn cancel(
     .await?;
     Ok(get(conn, id).await?.map(|row| (done.rows_affected() == 1, row)))
 }
+
+/// Gives claimed messages back to the queue, due at `due` (a batch that
+/// could not be worked, such as when the customers service is down).
+pub async fn release(pool: &PgPool, claimed: &[Claimed], due: Timestamp) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
+    let leases: Vec<i64> = claimed.iter().map(|c| micros(c.lease_until)).collect();
+    sqlx::query(
+        "UPDATE messages m SET state = 'queued', due_time = $3
+         FROM unnest($1::uuid[], $2::int8[]) AS t(id, lease)
+         WHERE m.id = t.id AND m.state = 'sending'
+           AND m.due_time = timestamptz 'epoch' + t.lease * interval '1 microsecond'",
+    )
+    .bind(&ids)
+    .bind(&leases)
+    .bind(due.to_sqlx())
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Proto ↔ domain and store conversions, one place per resource. Requests
+//! are destructured field by field so a new proto field is a compile error
+//! here until it is handled.
+
+use std::collections::BTreeMap;
+
+use redress_platform::error::FieldViolations;
+use redress_platform::wire::{self, WireEnum};
+use redress_proto::notifications::v1 as pb;
+
+use crate::domain::channel::Channel;
+use crate::domain::delivery::State;
+use crate::domain::locale::Locale;
+use crate::domain::recipient::Recipient;
+use crate::store::messages::{AttemptRow, MessageRow};
+use crate::store::templates::TemplateRow;
+
+/// The most variables a message may carry, and the longest value.
+pub const MAX_VARIABLES: usize = 100;
+/// The longest variable value, in bytes.
+pub const MAX_VALUE: usize = 10_000;
+
+/// A style's stored code ("" = any).
+pub fn style_code(style: i32, field: &str, v: &mut FieldViolations) -> &'static str {
+    match pb::Style::try_from(style) {
+        Ok(pb::Style::Unspecified) => "",
+        Ok(pb::Style::Formal) => "formal",
+        Ok(pb::Style::Familiar) => "familiar",
+        Err(_) => {
+            v.add(field, wire::UNKNOWN);
+            ""
+        }
+    }
+}
+
+/// The wire style of a stored code.
+pub fn style_wire(code: &str) -> i32 {
+    match code {
+        "formal" => pb::Style::Formal as i32,
+        "familiar" => pb::Style::Familiar as i32,
+        _ => pb::Style::Unspecified as i32,
+    }
+}
+
+/// An optional channel (unspecified = any).
+pub fn channel_opt(value: i32, field: &str, v: &mut FieldViolations) -> Option<Channel> {
+    v.check(field, Channel::from_wire(value)).flatten()
+}
+
+/// A list of channels, each specified, without repeats.
+pub fn channel_list(values: &[i32], field: &str, v: &mut FieldViolations) -> Vec<Channel> {
+    let mut out = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        match Channel::from_wire(*value) {
+            Ok(Some(c)) if !out.contains(&c) => out.push(c),
+            Ok(Some(_)) => v.add(format!("{field}[{i}]"), "repeats a channel"),
+            Ok(None) => v.add(format!("{field}[{i}]"), "must be a channel"),
+            Err(e) => v.add(format!("{field}[{i}]"), e),
+        }
+    }
+    out
+}
+
+/// The wire channel of a stored code ('' = unspecified).
+pub fn channel_wire(code: &str) -> i32 {
+    Channel::from_code(code).map(WireEnum::to_wire).unwrap_or(0)
+}
+
+/// A recipient name.
+pub fn recipient(name: &str, field: &str, v: &mut FieldViolations) -> Option<Recipient> {
+    if name.is_empty() {
+        v.add(field, "is required");
+        return None;
+    }
+    v.check(field, Recipient::parse(name))
+}
+
+/// A locale tag.
+pub fn locale(tag: &str, field: &str, v: &mut FieldViolations) -> Locale {
+    v.check(field, Locale::parse(tag)).unwrap_or_default()
+}
+
+/// Template variables: names as templates declare them, bounded values.
+pub fn variables(
+    given: &std::collections::HashMap<String, String>,
+    field: &str,
+    v: &mut FieldViolations,
+) -> BTreeMap<String, String> {
+    if given.len() > MAX_VARIABLES {
+        v.add(field, format!("holds more than {MAX_VARIABLES} variables"));
+    }
+    for (name, value) in given {
+        if !crate::domain::template::is_variable_name(name) {
+            v.add(format!("{field}[{name}]"), "is not a variable name (a-z, 0-9, _)");
+        }
+        if value.len() > MAX_VALUE {
+            v.add(format!("{field}[{name}]"), format!("is longer than {MAX_VALUE} bytes"));
+        }
+    }
+    given.iter().map(|(k, val)| (k.clone(), val.clone())).collect()
+}
+
+/// The wire template.
+pub fn template(t: &TemplateRow) -> pb::Template {
+    pb::Template {
+        name: format!("templates/{}", t.id),
+        kind: t.kind.clone(),
+        channel: channel_wire(&t.channel),
+        locale: t.locale.clone(),
+        style: style_wire(&t.style),
+        subject: t.subject.clone(),
+        body: t.body.clone(),
+        variables: t.variables.clone(),
+        version: t.version,
+        create_time: Some(wire::timestamp(t.create_time)),
+        update_time: Some(wire::timestamp(t.update_time)),
+        etag: format!("\"{}\"", t.version),
+    }
+}
+
+/// The wire message.
+pub fn message(m: &MessageRow, attempts: &[AttemptRow]) -> pb::Message {
+    let variables = m
+        .variables
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    pb::Message {
+        name: format!("messages/{}", m.id),
+        recipient: m.recipient.clone(),
+        kind: m.kind.clone(),
+        category: m.category.clone(),
+        critical: m.critical,
+        variables,
+        channels: m.channels.iter().map(|c| channel_wire(c)).collect(),
+        complaint: m.complaint_id.map(|id| format!("complaints/{id}")).unwrap_or_default(),
+        broadcast: m.broadcast_id.map(|id| format!("broadcasts/{id}")).unwrap_or_default(),
+        state: m.state.to_wire(),
+        state_reason: m.reason.clone(),
+        channel: channel_wire(&m.channel),
+        next_attempt_time: if matches!(m.state, State::Queued | State::Held) {
+            wire::timestamp_opt(m.due_time)
+        } else {
+            None
+        },
+        attempts: attempts.iter().map(attempt).collect(),
+        create_time: Some(wire::timestamp(m.create_time)),
+        send_time: wire::timestamp_opt(m.send_time),
+        update_time: Some(wire::timestamp(m.update_time)),
+    }
+}
+
+fn attempt(a: &AttemptRow) -> pb::Attempt {
+    let outcome = match a.outcome.as_str() {
+        "sent" => pb::AttemptOutcome::Sent,
+        "delivered" => pb::AttemptOutcome::Delivered,
+        "retryable" => pb::AttemptOutcome::Retryable,
+        "refused" => pb::AttemptOutcome::Refused,
+        _ => pb::AttemptOutcome::Unspecified,
+    };
+    pb::Attempt {
+        channel: channel_wire(&a.channel),
+        number: a.number,
+        outcome: outcome as i32,
+        detail: a.detail.clone(),
+        start_time: Some(wire::timestamp(a.start_time)),
+        duration_ms: a.duration_ms,
+        template_version: a.template_version,
+    }
+}

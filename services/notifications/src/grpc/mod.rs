@@ -1,0 +1,157 @@
+//! The gRPC face of the notifications service: thin handlers that validate
+//! into domain types, perform the operation in one transaction, and map
+//! every error through [`ApiError::into_status`].
+
+pub mod access;
+pub mod convert;
+mod messages;
+mod recipients;
+mod templates;
+
+use std::sync::Arc;
+
+use redress_platform::clock::SharedClock;
+use redress_platform::error::{ApiError, ErrorDomain};
+use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_proto::notifications::v1 as pb;
+use sqlx::PgPool;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::delivery::Transports;
+use crate::directory::CustomerDirectory;
+
+/// The error domain of this service.
+pub const DOMAIN: ErrorDomain = "notifications.redress";
+
+/// The NotificationService implementation.
+#[derive(Debug, Clone)]
+pub struct NotificationApi {
+    pool: PgPool,
+    clock: SharedClock,
+    transports: Arc<Transports>,
+    directory: CustomerDirectory,
+}
+
+impl NotificationApi {
+    /// An API over `pool`.
+    pub fn new(
+        pool: PgPool,
+        clock: SharedClock,
+        transports: Arc<Transports>,
+        directory: CustomerDirectory,
+    ) -> Self {
+        Self { pool, clock, transports, directory }
+    }
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+fn reply<T>(result: Result<T, ApiError>) -> Answer<T> {
+    result.map(Response::new).map_err(|e| e.into_status(DOMAIN))
+}
+
+/// The id of a `{collection}/{uuid}` name.
+pub(crate) fn id_of(name: &str, collection: &str, field: &str) -> Result<Uuid, ApiError> {
+    let shape = format!("must be {collection}/{{uuid}}");
+    name.strip_prefix(collection)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .filter(|id| format!("{collection}/{id}") == name)
+        .ok_or_else(|| {
+            if name.is_empty() {
+                ApiError::invalid(field, "is required")
+            } else {
+                ApiError::invalid(field, shape)
+            }
+        })
+}
+
+/// Page size and the decoded cursor of a page token.
+pub(crate) fn paging(size: i32, token: &str, fingerprint: Fingerprint) -> Result<(u32, Option<Vec<u8>>), ApiError> {
+    let size = page::page_size(size).map_err(|e| ApiError::invalid("page_size", e.to_string()))?;
+    let cursor = PageToken::decode(token, fingerprint).map_err(|e| ApiError::invalid("page_token", e.to_string()))?;
+    Ok((size, cursor))
+}
+
+/// A `(time, id)` keyset cursor.
+pub(crate) fn time_cursor(t: jiff::Timestamp, id: Uuid) -> Vec<u8> {
+    let mut bytes = t.as_microsecond().to_be_bytes().to_vec();
+    bytes.extend_from_slice(id.as_bytes());
+    bytes
+}
+
+/// Reads a `(time, id)` keyset cursor.
+pub(crate) fn read_time_cursor(bytes: &[u8]) -> Result<(jiff::Timestamp, Uuid), ApiError> {
+    let bad = || ApiError::invalid("page_token", "is not a token of this list");
+    if bytes.len() != 24 {
+        return Err(bad());
+    }
+    let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| bad())?);
+    let t = jiff::Timestamp::from_microsecond(micros).map_err(|_| bad())?;
+    let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
+    Ok((t, id))
+}
+
+#[tonic::async_trait]
+impl pb::notification_service_server::NotificationService for NotificationApi {
+    async fn create_template(&self, r: Request<pb::CreateTemplateRequest>) -> Answer<pb::CreateTemplateResponse> {
+        reply(self.create_template(r.into_inner()).await)
+    }
+    async fn get_template(&self, r: Request<pb::GetTemplateRequest>) -> Answer<pb::GetTemplateResponse> {
+        reply(self.get_template(r.into_inner()).await)
+    }
+    async fn list_templates(&self, r: Request<pb::ListTemplatesRequest>) -> Answer<pb::ListTemplatesResponse> {
+        reply(self.list_templates(r.into_inner()).await)
+    }
+    async fn update_template(&self, r: Request<pb::UpdateTemplateRequest>) -> Answer<pb::UpdateTemplateResponse> {
+        reply(self.update_template(r.into_inner()).await)
+    }
+    async fn preview_template(&self, r: Request<pb::PreviewTemplateRequest>) -> Answer<pb::PreviewTemplateResponse> {
+        reply(self.preview_template(r.into_inner()).await)
+    }
+    async fn get_preferences(&self, r: Request<pb::GetPreferencesRequest>) -> Answer<pb::GetPreferencesResponse> {
+        reply(self.get_preferences(r.into_inner()).await)
+    }
+    async fn update_preferences(&self, r: Request<pb::UpdatePreferencesRequest>) -> Answer<pb::UpdatePreferencesResponse> {
+        reply(self.update_preferences(r.into_inner()).await)
+    }
+    async fn get_staff_contact(&self, r: Request<pb::GetStaffContactRequest>) -> Answer<pb::GetStaffContactResponse> {
+        reply(self.get_staff_contact(r.into_inner()).await)
+    }
+    async fn update_staff_contact(&self, r: Request<pb::UpdateStaffContactRequest>) -> Answer<pb::UpdateStaffContactResponse> {
+        reply(self.update_staff_contact(r.into_inner()).await)
+    }
+    async fn send_message(&self, r: Request<pb::SendMessageRequest>) -> Answer<pb::SendMessageResponse> {
+        let caller = redress_platform::auth::Caller::from_request(&r)?.acting_subject().to_owned();
+        reply(self.send_message(&caller, r.into_inner()).await)
+    }
+    async fn get_message(&self, r: Request<pb::GetMessageRequest>) -> Answer<pb::GetMessageResponse> {
+        reply(self.get_message(r.into_inner()).await)
+    }
+    async fn list_messages(&self, r: Request<pb::ListMessagesRequest>) -> Answer<pb::ListMessagesResponse> {
+        reply(self.list_messages(r.into_inner()).await)
+    }
+    async fn cancel_message(&self, r: Request<pb::CancelMessageRequest>) -> Answer<pb::CancelMessageResponse> {
+        reply(self.cancel_message(r.into_inner()).await)
+    }
+    async fn create_broadcast(&self, r: Request<pb::CreateBroadcastRequest>) -> Answer<pb::CreateBroadcastResponse> {
+        let caller = redress_platform::auth::Caller::from_request(&r)?.acting_subject().to_owned();
+        reply(self.create_broadcast(&caller, r.into_inner()).await)
+    }
+    async fn get_broadcast(&self, r: Request<pb::GetBroadcastRequest>) -> Answer<pb::GetBroadcastResponse> {
+        reply(self.get_broadcast(r.into_inner()).await)
+    }
+    async fn get_broadcast_progress(&self, r: Request<pb::GetBroadcastProgressRequest>) -> Answer<pb::GetBroadcastProgressResponse> {
+        reply(self.get_broadcast_progress(r.into_inner()).await)
+    }
+    async fn cancel_broadcast(&self, r: Request<pb::CancelBroadcastRequest>) -> Answer<pb::CancelBroadcastResponse> {
+        reply(self.cancel_broadcast(r.into_inner()).await)
+    }
+    async fn list_inbox(&self, r: Request<pb::ListInboxRequest>) -> Answer<pb::ListInboxResponse> {
+        reply(self.list_inbox(r.into_inner()).await)
+    }
+    async fn mark_inbox_read(&self, r: Request<pb::MarkInboxReadRequest>) -> Answer<pb::MarkInboxReadResponse> {
+        reply(self.mark_inbox_read(r.into_inner()).await)
+    }
+}
