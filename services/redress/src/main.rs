@@ -5,8 +5,8 @@
 //! configured; `redress serve <service>` runs one service (the container
 //! entrypoint); `redress migrate` provisions roles and schemas and runs the
 //! migrations; `redress token` mints a development token; and the client
-//! subcommands (`redress customers ...`, `redress complaints ...`) call the
-//! running suite.
+//! subcommands (`redress customers ...`, `redress complaints ...`,
+//! `redress notifications ...`) call the running suite.
 
 mod bench;
 mod client;
@@ -84,6 +84,8 @@ enum Command {
     /// Call the complaints service, as yourself or (with a development
     /// token) as `--as <subject> --team <team-id>`.
     Complaints(client::complaints::Command),
+    /// Call the notifications service.
+    Notifications(client::notifications::Command),
 }
 
 /// mimalloc: the services allocate many small, short-lived buffers per
@@ -137,6 +139,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Complaints(command) => {
             let context = client::Context::acting(&config, "complaints", command.identity())?;
             client::complaints::run(command, &context).await
+        }
+        Command::Notifications(command) => {
+            let context = client::Context::new(&config, "notifications")?;
+            client::notifications::run(command, &context).await
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod args;
 pub mod complaints;
 pub mod customers;
 pub mod failure;
+pub mod notifications;
 pub mod render;
 pub mod wire_enum;
 
