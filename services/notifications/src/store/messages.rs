@@ -91,7 +91,8 @@ pub async fn enqueue(
                                variables, channels, complaint_id, broadcast_id, state, due_time,
                                created_by, create_time, update_time)
          SELECT id, key, recipient, kind, category, critical, priority, variables,
-                string_to_array(NULLIF(channels, ''), ','), complaint, broadcast, 'queued', $13,
+                coalesce(string_to_array(NULLIF(channels, ''), ','), '{}'), complaint, broadcast,
+                'queued', $13,
                 creator, $13, $13
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[],
                      $7::int2[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::text[])
