@@ -10,6 +10,7 @@
 //! stops it, runs `pgbench` at the same client count on the same server,
 //! and prints every scenario's throughput beside its baseline's.
 
+mod broadcast;
 mod load;
 mod pgbench;
 mod process;
@@ -21,6 +22,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use redress_notifications::channels::receiver::Receiver;
+use redress_platform::Secret;
 use redress_platform::config::Config;
 use redress_platform::db;
 use sqlx::PgPool;
@@ -66,6 +69,10 @@ pub struct BenchArgs {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Customers the broadcast scenario sends to: the seeded locales and
+    /// value grades whose count comes closest (everyone when fewer).
+    #[arg(long, default_value_t = 100_000)]
+    pub broadcast_size: u64,
     /// The benchmark's database on the server (created when missing).
     #[arg(long, default_value = "redress_bench")]
     pub database: String,
@@ -202,6 +209,14 @@ pub async fn run(
     let complaints_port = free_port()?;
     let customers_endpoint = format!("http://127.0.0.1:{customers_port}");
     let complaints_endpoint = format!("http://127.0.0.1:{complaints_port}");
+    let notifications_port = free_port()?;
+    let notifications_endpoint = format!("http://127.0.0.1:{notifications_port}");
+    // The broadcast scenario's webhook receiver, on loopback in this
+    // process; the suite signs its POSTs with a secret made for this run.
+    let webhook_secret = Secret::new(uuid::Uuid::new_v4().simple().to_string());
+    let receiver = Receiver::start_keeping(webhook_secret.clone(), 0)
+        .await
+        .context("starting the webhook receiver")?;
     let mut env = vec![
         (
             "REDRESS_DATABASE__URL".to_owned(),
@@ -218,6 +233,18 @@ pub async fn run(
         (
             "REDRESS_COMPLAINTS__LISTEN".to_owned(),
             format!("127.0.0.1:{complaints_port}"),
+        ),
+        (
+            "REDRESS_NOTIFICATIONS__LISTEN".to_owned(),
+            format!("127.0.0.1:{notifications_port}"),
+        ),
+        (
+            "REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__ENDPOINT".to_owned(),
+            receiver.url(),
+        ),
+        (
+            "REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__SECRET".to_owned(),
+            webhook_secret.expose().to_owned(),
         ),
     ];
     if let Some(path) = config_path {
@@ -268,12 +295,19 @@ pub async fn run(
             "redress.complaints.v1.ComplaintService",
         )
         .await?;
+    suite
+        .wait_serving(
+            &notifications_endpoint,
+            "redress.notifications.v1.NotificationService",
+        )
+        .await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
     idle.suite = suite.rss();
     let peak = RssPeak::start(suite.pid().context("the suite has no process id")?);
     let target = scenarios::Target {
         customers: customers_endpoint,
         complaints: complaints_endpoint,
+        notifications: notifications_endpoint,
         secret: auth.dev_secret.clone(),
         admin: bench_pool.clone(),
     };
@@ -281,6 +315,13 @@ pub async fn run(
     for scenario in scenarios {
         eprintln!("Running {} ...", scenario.name());
         peak.take();
+        if scenario == Scenario::Broadcast {
+            let outcome = broadcast::run(&target, &receiver, args.broadcast_size)
+                .await
+                .context("scenario broadcast")?;
+            results.push(report::ScenarioResult::broadcast(outcome, peak.take()));
+            continue;
+        }
         let outcome = scenarios::run(scenario, &target, shape)
             .await
             .with_context(|| format!("scenario {}", scenario.name()))?;

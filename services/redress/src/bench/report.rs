@@ -5,6 +5,7 @@
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 
+use super::broadcast::BroadcastOutcome;
 use super::load::{Measure, Outcome, Shape};
 use super::pgbench::{Baseline, Workload};
 use super::scenarios::Scenario;
@@ -48,6 +49,11 @@ pub struct ScenarioResult {
     pub baseline: Workload,
     /// Throughput ÷ the baseline's tps, when the baseline ran.
     pub ratio: Option<f64>,
+    /// The broadcast scenario's own numbers (`ok` is its delivered
+    /// messages, `throughput` its deliveries a second, `errors` its failed
+    /// ones; it has no request latencies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broadcast: Option<BroadcastOutcome>,
 }
 
 impl ScenarioResult {
@@ -66,6 +72,30 @@ impl ScenarioResult {
             suite_peak_rss: peak_rss,
             baseline: baseline_of(scenario),
             ratio: None,
+            broadcast: None,
+        }
+    }
+
+    /// The numbers of the broadcast scenario.
+    pub fn broadcast(outcome: BroadcastOutcome, peak_rss: u64) -> Self {
+        let mut errors = std::collections::BTreeMap::new();
+        if outcome.failed > 0 {
+            errors.insert("FAILED".to_owned(), outcome.failed);
+        }
+        ScenarioResult {
+            scenario: Scenario::Broadcast,
+            ok: outcome.delivered,
+            errors,
+            seconds: outcome.delivery_s,
+            throughput: outcome.deliveries_per_s,
+            p50_ms: 0.0,
+            p90_ms: 0.0,
+            p99_ms: 0.0,
+            max_ms: 0.0,
+            suite_peak_rss: peak_rss,
+            baseline: baseline_of(Scenario::Broadcast),
+            ratio: None,
+            broadcast: Some(outcome),
         }
     }
 }
@@ -74,7 +104,9 @@ impl ScenarioResult {
 /// TPC-B-like transaction, reads against a primary-key select.
 pub fn baseline_of(scenario: Scenario) -> Workload {
     match scenario {
-        Scenario::CreateComplaint | Scenario::HandOffAndAccept => Workload::TpcbLike,
+        Scenario::CreateComplaint | Scenario::HandOffAndAccept | Scenario::Broadcast => {
+            Workload::TpcbLike
+        }
         Scenario::GetComplaint | Scenario::ListMyWork | Scenario::GetCustomer => {
             Workload::SelectOnly
         }
@@ -227,15 +259,22 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            let ms = |v: f64| {
+                if r.broadcast.is_some() {
+                    "-".to_owned()
+                } else {
+                    format!("{v:.2}")
+                }
+            };
             table.add_row(vec![
                 r.scenario.name().to_owned(),
                 r.ok.to_string(),
                 errors,
                 format!("{:.0}", r.throughput),
-                format!("{:.2}", r.p50_ms),
-                format!("{:.2}", r.p90_ms),
-                format!("{:.2}", r.p99_ms),
-                format!("{:.2}", r.max_ms),
+                ms(r.p50_ms),
+                ms(r.p90_ms),
+                ms(r.p99_ms),
+                ms(r.max_ms),
                 r.baseline.name().to_owned(),
                 baseline.map_or("-".to_owned(), |b| format!("{:.0}", b.tps)),
                 r.ratio.map_or("-".to_owned(), |x| format!("{x:.2}")),
@@ -244,6 +283,42 @@ impl Report {
         }
         out.push_str(&table.to_string());
         out.push('\n');
+        for b in self.scenarios.iter().filter_map(|r| r.broadcast.as_ref()) {
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+                "broadcast",
+                "audience",
+                "queued within s",
+                "delivered in s",
+                "deliveries/s",
+                "delivered",
+                "failed",
+                "lost",
+                "duplicates",
+                "states",
+            ]);
+            let states = b
+                .states
+                .iter()
+                .map(|(state, n)| format!("{state} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            table.add_row(vec![
+                if b.finished { "finished" } else { "UNFINISHED" }.to_owned(),
+                b.audience.to_string(),
+                b.queued_within_s
+                    .map_or("not queued".to_owned(), |s| format!("{s:.2}")),
+                format!("{:.2}", b.delivery_s),
+                format!("{:.0}", b.deliveries_per_s),
+                b.delivered.to_string(),
+                b.failed.to_string(),
+                b.lost.to_string(),
+                b.duplicates.to_string(),
+                states,
+            ]);
+            out.push_str(&table.to_string());
+            out.push('\n');
+        }
         if !self.baselines.is_empty() {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![

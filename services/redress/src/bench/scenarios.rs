@@ -39,16 +39,21 @@ pub enum Scenario {
     HandOffAndAccept,
     /// GetCustomer of a seeded customer.
     GetCustomer,
+    /// CreateBroadcast to `--broadcast-size` seeded customers over the
+    /// webhook channel, to a loopback receiver: how soon it is queued, how
+    /// fast it is delivered, and whether any message is lost or repeated.
+    Broadcast,
 }
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::CreateComplaint,
         Scenario::GetComplaint,
         Scenario::ListMyWork,
         Scenario::HandOffAndAccept,
         Scenario::GetCustomer,
+        Scenario::Broadcast,
     ];
 
     /// The scenario's name on the command line.
@@ -59,6 +64,7 @@ impl Scenario {
             Scenario::ListMyWork => "list-my-work",
             Scenario::HandOffAndAccept => "hand-off-and-accept",
             Scenario::GetCustomer => "get-customer",
+            Scenario::Broadcast => "broadcast",
         }
     }
 }
@@ -69,6 +75,8 @@ pub struct Target {
     pub customers: String,
     /// The complaints service's endpoint.
     pub complaints: String,
+    /// The notifications service's endpoint.
+    pub notifications: String,
     /// The development secret the suite checks tokens with.
     pub secret: Secret,
     /// The suite's database, as an administrator, for drawing subjects.
@@ -148,7 +156,8 @@ async fn agent_tokens(
     Ok(Arc::new(minted))
 }
 
-/// Runs `scenario` against `target` with `shape`.
+/// Runs `scenario` against `target` with `shape`; not the broadcast, which
+/// is no load of requests ([`super::broadcast::run`]).
 pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::Result<Outcome> {
     let mut tokens = Tokens {
         secret: target.secret.clone(),
@@ -248,6 +257,9 @@ pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::R
                 }
             })
             .await)
+        }
+        Scenario::Broadcast => {
+            anyhow::bail!("the broadcast scenario runs through bench::broadcast")
         }
     }
 }
