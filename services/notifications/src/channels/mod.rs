@@ -8,8 +8,22 @@
 //!
 //! The in-app inbox is not a transport: the worker writes it in this
 //! service's own schema, in the transaction that records the delivery.
+//!
+//! [`ChannelSettings`] says which channels are configured and
+//! [`transports`] builds one transport for each: e-mail over SMTP
+//! ([`email`]), SMS, the push gateway and chat rooms as signed HTTP POSTs
+//! ([`http`]). [`receiver`] is the other end of those POSTs, for tests and
+//! benchmarks.
+
+pub mod email;
+pub mod http;
+pub mod receiver;
+
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use redress_platform::Secret;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::channel::Channel;
@@ -78,4 +92,145 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
     fn channel(&self) -> Channel;
     /// Sends one message.
     fn send<'a>(&'a self, envelope: &'a Envelope) -> BoxFuture<'a, Result<Accepted, SendError>>;
+}
+
+/// Where each external channel goes. A channel whose URL or endpoint is
+/// empty is not configured, and no transport is built for it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ChannelSettings {
+    /// E-mail over SMTP.
+    pub email: EmailSettings,
+    /// The SMS provider's HTTP API.
+    pub sms: HttpSettings,
+    /// The company's push gateway (customers' devices).
+    pub webhook: HttpSettings,
+    /// Staff chat rooms' incoming webhooks.
+    pub chat: ChatSettings,
+}
+
+/// The SMTP relay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct EmailSettings {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required`
+    /// (STARTTLS), `smtps://host:port` (implicit TLS), with optional
+    /// `user:password@`; empty when e-mail is not configured. A secret,
+    /// since it may carry the relay's password.
+    pub url: Secret,
+    /// The sender mailbox, `Redress <no-reply@redress.invalid>`.
+    pub from: String,
+    /// The bound on one send: connecting, the SMTP dialogue and the data.
+    pub timeout_ms: u64,
+    /// The most SMTP connections kept open to the relay.
+    pub pool_size: u32,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::default(),
+            from: "Redress <no-reply@redress.invalid>".to_owned(),
+            timeout_ms: 10_000,
+            pool_size: 4,
+        }
+    }
+}
+
+/// A provider reached by signed HTTP POSTs to one endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    /// The URL every message is POSTed to; empty when not configured.
+    pub endpoint: String,
+    /// The HMAC-SHA256 key the requests are signed with (see
+    /// [`http::sign`]); required when `endpoint` is set.
+    pub secret: Secret,
+    /// The bound on one request, connecting included.
+    pub timeout_ms: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            endpoint: String::new(),
+            secret: Secret::default(),
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+/// Staff chat rooms. Each message carries its room's webhook URL.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ChatSettings {
+    /// The HMAC-SHA256 key the requests are signed with; may be empty
+    /// (chat services verify the secret URL, not a signature).
+    pub secret: Secret,
+    /// The bound on one request, connecting included.
+    pub timeout_ms: u64,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            secret: Secret::default(),
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+/// Why the configured channels cannot be built. No variant carries a URL or
+/// a secret: an SMTP URL may hold credentials, a chat URL is a credential.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelConfigError {
+    /// `email.url` is not an `smtp://` or `smtps://` URL lettre accepts.
+    #[error("email.url is not a usable smtp:// or smtps:// URL")]
+    EmailUrl,
+    /// `email.from` is not a mailbox (`Name <address>` or `address`).
+    #[error("email.from is not a mailbox")]
+    EmailFrom,
+    /// An HTTP channel's endpoint is not an http(s) URL.
+    #[error("{channel}.endpoint is not an http:// or https:// URL")]
+    Endpoint {
+        /// The settings section (`sms`, `webhook`).
+        channel: &'static str,
+    },
+    /// An HTTP channel has an endpoint but no signing secret.
+    #[error("{channel}.secret is empty but {channel}.endpoint is set")]
+    MissingSecret {
+        /// The settings section (`sms`, `webhook`).
+        channel: &'static str,
+    },
+    /// The shared HTTP client could not be built (TLS set-up).
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(String),
+}
+
+/// One transport per configured channel: e-mail when `email.url` is set,
+/// SMS and the push gateway when their endpoints are set, chat always (its
+/// URL comes with each message). The HTTP transports share one client, so
+/// they share its connection pool.
+pub fn transports(
+    settings: &ChannelSettings,
+) -> Result<Vec<Arc<dyn Transport>>, ChannelConfigError> {
+    let mut built: Vec<Arc<dyn Transport>> = Vec::new();
+    if !settings.email.url.is_empty() {
+        built.push(Arc::new(email::EmailTransport::new(&settings.email)?));
+    }
+    let client = http::shared_client()?;
+    if !settings.sms.endpoint.is_empty() {
+        built.push(Arc::new(http::SmsTransport::new(
+            client.clone(),
+            &settings.sms,
+        )?));
+    }
+    if !settings.webhook.endpoint.is_empty() {
+        built.push(Arc::new(http::WebhookTransport::new(
+            client.clone(),
+            &settings.webhook,
+        )?));
+    }
+    built.push(Arc::new(http::ChatTransport::new(client, &settings.chat)));
+    Ok(built)
 }
