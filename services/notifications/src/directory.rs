@@ -228,7 +228,11 @@ impl ComplaintFeedSource {
 }
 
 impl EventSource for ComplaintFeedSource {
-    async fn watch(&mut self, after_position: i64, types: &[String]) -> Result<EventBatches, BoxError> {
+    async fn watch(
+        &mut self,
+        after_position: i64,
+        types: &[String],
+    ) -> Result<EventBatches, BoxError> {
         let stream = self
             .client
             .watch_complaint_events(Request::new(kpb::WatchComplaintEventsRequest {
@@ -237,6 +241,9 @@ impl EventSource for ComplaintFeedSource {
             }))
             .await?
             .into_inner();
-        Ok(outbox::grpc::batches(stream, |batch: kpb::WatchComplaintEventsResponse| batch.events))
+        Ok(outbox::grpc::batches(
+            stream,
+            |batch: kpb::WatchComplaintEventsResponse| batch.events,
+        ))
     }
 }

@@ -17,9 +17,9 @@ use uuid::Uuid;
 
 use crate::directory::CustomerDirectory;
 use crate::domain::channel::Channel;
+use crate::store::StoreError;
 use crate::store::broadcasts::{self, AudienceRow, BroadcastRow};
 use crate::store::messages::{self, NewMessage};
-use crate::store::StoreError;
 
 /// How long an expansion's claim lasts without progress.
 const CLAIM: SignedDuration = SignedDuration::from_secs(60);
@@ -56,7 +56,12 @@ impl From<sqlx::Error> for ExpandError {
 impl Expander {
     /// An expander queueing `batch` messages per transaction.
     pub fn new(pool: PgPool, clock: SharedClock, directory: CustomerDirectory, batch: u32) -> Self {
-        Self { pool, clock, directory, batch }
+        Self {
+            pool,
+            clock,
+            directory,
+            batch,
+        }
     }
 
     /// Expands whatever is waiting, until `shutdown`.
@@ -66,7 +71,9 @@ impl Expander {
                 match self.expand_one().await {
                     Ok(true) => continue,
                     Ok(false) => {}
-                    Err(error) => tracing::warn!(%error, "a broadcast expansion stopped; it will be resumed"),
+                    Err(error) => {
+                        tracing::warn!(%error, "a broadcast expansion stopped; it will be resumed")
+                    }
                 }
                 tokio::time::sleep(poll).await;
             }
@@ -80,7 +87,8 @@ impl Expander {
     /// Expands one waiting broadcast; false when none waits.
     pub async fn expand_one(&self) -> Result<bool, ExpandError> {
         let now = self.clock.now();
-        let Some(broadcast) = broadcasts::claim_expanding(&self.pool, now, now + CLAIM).await? else {
+        let Some(broadcast) = broadcasts::claim_expanding(&self.pool, now, now + CLAIM).await?
+        else {
             return Ok(false);
         };
         let queued = match &broadcast.audience {
@@ -88,8 +96,11 @@ impl Expander {
                 let mut after = String::new();
                 let mut total = 0;
                 loop {
-                    let names = broadcasts::members(&self.pool, broadcast.id, &after, self.batch).await?;
-                    let Some(last) = names.last().cloned() else { break };
+                    let names =
+                        broadcasts::members(&self.pool, broadcast.id, &after, self.batch).await?;
+                    let Some(last) = names.last().cloned() else {
+                        break;
+                    };
                     match self.queue(&broadcast, names).await? {
                         Some(n) => total += n,
                         None => return Ok(true),
@@ -99,7 +110,8 @@ impl Expander {
                 total
             }
             AudienceRow::Selector(bytes) => {
-                let selector = cpb::CustomerSelector::decode(bytes.as_slice()).map_err(|_| ExpandError::Selector)?;
+                let selector = cpb::CustomerSelector::decode(bytes.as_slice())
+                    .map_err(|_| ExpandError::Selector)?;
                 let mut stream = self
                     .directory
                     .select(selector)
@@ -108,7 +120,10 @@ impl Expander {
                 let mut total = 0;
                 while let Some(batch) = stream.next().await {
                     let ids = batch.map_err(|s| ExpandError::Customers(s.code()))?;
-                    let names = ids.into_iter().map(|id: Uuid| format!("customers/{id}")).collect();
+                    let names = ids
+                        .into_iter()
+                        .map(|id: Uuid| format!("customers/{id}"))
+                        .collect();
                     match self.queue(&broadcast, names).await? {
                         Some(n) => total += n,
                         None => return Ok(true),
@@ -124,8 +139,16 @@ impl Expander {
 
     /// Queues one batch and renews the claim in one transaction; `None`
     /// when the broadcast was cancelled meanwhile.
-    async fn queue(&self, b: &BroadcastRow, names: Vec<String>) -> Result<Option<u64>, ExpandError> {
-        let channels: Vec<Channel> = b.channels.iter().filter_map(|c| Channel::from_code(c)).collect();
+    async fn queue(
+        &self,
+        b: &BroadcastRow,
+        names: Vec<String>,
+    ) -> Result<Option<u64>, ExpandError> {
+        let channels: Vec<Channel> = b
+            .channels
+            .iter()
+            .filter_map(|c| Channel::from_code(c))
+            .collect();
         let batch: Vec<NewMessage> = names
             .into_iter()
             .map(|recipient| NewMessage {

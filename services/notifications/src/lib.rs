@@ -128,7 +128,10 @@ pub fn service_settings(config: &Config) -> Result<(ServiceSettings, Settings), 
 
 /// Binds the service's port per `config` (`notifications.listen`, default
 /// 127.0.0.1:50054).
-pub async fn build(config: &Config, deps: Dependencies) -> Result<NotificationsService, BuildError> {
+pub async fn build(
+    config: &Config,
+    deps: Dependencies,
+) -> Result<NotificationsService, BuildError> {
     let (service, settings) = service_settings(config)?;
     let listen = service.listen_or(DEFAULT_LISTEN);
     build_with(listen, &config.platform.grpc, settings, deps).await
@@ -238,19 +241,28 @@ impl NotificationsService {
 }
 
 /// Forgets old request ids and applied-event records, hourly.
-async fn retention(pool: PgPool, clock: SharedClock, settings: Arc<Settings>, shutdown: impl Future<Output = ()>) {
+async fn retention(
+    pool: PgPool,
+    clock: SharedClock,
+    settings: Arc<Settings>,
+    shutdown: impl Future<Output = ()>,
+) {
     let work = async {
         let mut interval = tokio::time::interval(Duration::from_secs(3600));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
             let now = clock.now();
-            let hours = SignedDuration::from_hours(i64::try_from(settings.request_id_retention_hours).unwrap_or(24));
+            let hours = SignedDuration::from_hours(
+                i64::try_from(settings.request_id_retention_hours).unwrap_or(24),
+            );
             let before = now.checked_sub(hours).unwrap_or(now);
             if let Err(error) = idempotency::prune(&pool, before).await {
                 tracing::warn!(%error, "forgetting old request ids failed; will retry");
             }
-            let week = now.checked_sub(SignedDuration::from_hours(24 * 7)).unwrap_or(now);
+            let week = now
+                .checked_sub(SignedDuration::from_hours(24 * 7))
+                .unwrap_or(now);
             if let Err(error) = outbox::prune_applied_events(&pool, week).await {
                 tracing::warn!(%error, "forgetting old applied events failed; will retry");
             }

@@ -145,7 +145,10 @@ impl Settings {
             ("attempts_per_channel", self.attempts_per_channel as u64),
             ("initial_backoff_ms", self.initial_backoff_ms),
             ("expand_batch", self.expand_batch as u64),
-            ("request_id_retention_hours", self.request_id_retention_hours),
+            (
+                "request_id_retention_hours",
+                self.request_id_retention_hours,
+            ),
         ];
         for (name, value) in positive {
             if value == 0 {

@@ -98,7 +98,13 @@ fn trigger(event: &str, states: &[&str], kind: &str, category: &str, to: &[Audie
 pub fn defaults() -> Vec<Trigger> {
     use Audience::*;
     vec![
-        trigger("complaint.created", &[], "complaint.acknowledgement", "service", &[Customer]),
+        trigger(
+            "complaint.created",
+            &[],
+            "complaint.acknowledgement",
+            "service",
+            &[Customer],
+        ),
         trigger(
             "complaint.state_changed",
             &["investigating", "resolution_proposed"],
@@ -106,12 +112,48 @@ pub fn defaults() -> Vec<Trigger> {
             "service",
             &[Customer],
         ),
-        trigger("complaint.resolved", &[], "complaint.resolution", "service", &[Customer]),
-        trigger("complaint.survey_invited", &[], "complaint.survey_invitation", "surveys", &[Customer]),
-        trigger("complaint.follow_up_due", &[], "complaint.follow_up", "follow_up", &[Customer]),
-        trigger("complaint.sla_warning", &[], "complaint.sla_warning", "operations", &[Owner]),
-        trigger("complaint.sla_breached", &[], "complaint.sla_breach", "operations", &[Owner, Team]),
-        trigger("complaint.sla_escalated", &[], "complaint.sla_escalation", "operations", &[EscalateTo]),
+        trigger(
+            "complaint.resolved",
+            &[],
+            "complaint.resolution",
+            "service",
+            &[Customer],
+        ),
+        trigger(
+            "complaint.survey_invited",
+            &[],
+            "complaint.survey_invitation",
+            "surveys",
+            &[Customer],
+        ),
+        trigger(
+            "complaint.follow_up_due",
+            &[],
+            "complaint.follow_up",
+            "follow_up",
+            &[Customer],
+        ),
+        trigger(
+            "complaint.sla_warning",
+            &[],
+            "complaint.sla_warning",
+            "operations",
+            &[Owner],
+        ),
+        trigger(
+            "complaint.sla_breached",
+            &[],
+            "complaint.sla_breach",
+            "operations",
+            &[Owner, Team],
+        ),
+        trigger(
+            "complaint.sla_escalated",
+            &[],
+            "complaint.sla_escalation",
+            "operations",
+            &[EscalateTo],
+        ),
     ]
 }
 
@@ -142,7 +184,11 @@ pub fn plan(event: &Event, triggers: &[Trigger]) -> Vec<NewMessage> {
                 Audience::Team => prefixed("teams/", &attribute("team")),
                 Audience::EscalateTo => prefixed(
                     "agents/",
-                    event.payload.get("escalate_to").and_then(Value::as_str).unwrap_or(""),
+                    event
+                        .payload
+                        .get("escalate_to")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
                 ),
             };
             if recipient.is_empty() {
@@ -263,15 +309,24 @@ mod tests {
     }
 
     fn recipients(messages: &[NewMessage]) -> Vec<(&str, &str)> {
-        messages.iter().map(|m| (m.kind.as_str(), m.recipient.as_str())).collect()
+        messages
+            .iter()
+            .map(|m| (m.kind.as_str(), m.recipient.as_str()))
+            .collect()
     }
 
     #[test]
     fn a_new_complaint_acknowledges_the_customer_with_its_reference() {
-        let messages = plan(&event("complaint.created", "received", Value::Null), &defaults());
+        let messages = plan(
+            &event("complaint.created", "received", Value::Null),
+            &defaults(),
+        );
         assert_eq!(
             recipients(&messages),
-            [("complaint.acknowledgement", "customers/01933b7e-0000-7000-8000-000000000001")]
+            [(
+                "complaint.acknowledgement",
+                "customers/01933b7e-0000-7000-8000-000000000001"
+            )]
         );
         let vars = messages[0].variables.as_ref().expect("variables");
         assert_eq!(vars["complaint_reference"], "C-2026-000123");
@@ -281,29 +336,64 @@ mod tests {
 
     #[test]
     fn a_breach_tells_the_owner_and_the_team_and_an_escalation_the_one_it_names() {
-        let payload = serde_json::json!({"clock": "resolution", "due_time": "2026-11-23T12:00:00Z"});
-        let messages = plan(&event("complaint.sla_breached", "investigating", payload), &defaults());
+        let payload =
+            serde_json::json!({"clock": "resolution", "due_time": "2026-11-23T12:00:00Z"});
+        let messages = plan(
+            &event("complaint.sla_breached", "investigating", payload),
+            &defaults(),
+        );
         assert_eq!(
             recipients(&messages),
-            [("complaint.sla_breach", "agents/agent-7"), ("complaint.sla_breach", "teams/team-1")]
+            [
+                ("complaint.sla_breach", "agents/agent-7"),
+                ("complaint.sla_breach", "teams/team-1")
+            ]
         );
-        assert_eq!(messages[0].variables.as_ref().expect("variables")["clock"], "resolution");
+        assert_eq!(
+            messages[0].variables.as_ref().expect("variables")["clock"],
+            "resolution"
+        );
         let payload = serde_json::json!({"escalate_to": "sup-1", "level": 2});
-        let messages = plan(&event("complaint.sla_escalated", "investigating", payload), &defaults());
-        assert_eq!(recipients(&messages), [("complaint.sla_escalation", "agents/sup-1")]);
+        let messages = plan(
+            &event("complaint.sla_escalated", "investigating", payload),
+            &defaults(),
+        );
+        assert_eq!(
+            recipients(&messages),
+            [("complaint.sla_escalation", "agents/sup-1")]
+        );
     }
 
     #[test]
     fn progress_is_sent_only_for_the_states_named() {
-        assert_eq!(plan(&event("complaint.state_changed", "investigating", Value::Null), &defaults()).len(), 1);
-        assert!(plan(&event("complaint.state_changed", "awaiting_customer", Value::Null), &defaults()).is_empty());
+        assert_eq!(
+            plan(
+                &event("complaint.state_changed", "investigating", Value::Null),
+                &defaults()
+            )
+            .len(),
+            1
+        );
+        assert!(
+            plan(
+                &event("complaint.state_changed", "awaiting_customer", Value::Null),
+                &defaults()
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn each_message_of_an_event_has_its_own_dedupe_key_and_the_same_event_gives_the_same_keys() {
         let e = event("complaint.sla_breached", "investigating", Value::Null);
-        let first: Vec<String> = plan(&e, &defaults()).into_iter().map(|m| m.dedupe_key).collect();
-        let again: Vec<String> = plan(&e, &defaults()).into_iter().map(|m| m.dedupe_key).collect();
+        let first: Vec<String> = plan(&e, &defaults())
+            .into_iter()
+            .map(|m| m.dedupe_key)
+            .collect();
+        let again: Vec<String> = plan(&e, &defaults())
+            .into_iter()
+            .map(|m| m.dedupe_key)
+            .collect();
         assert_eq!(first, again);
         assert_ne!(first[0], first[1]);
     }

@@ -15,10 +15,18 @@ use tonic::Code;
 use uuid::Uuid;
 
 fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
-fn send(recipient: &str, kind: &str, variables: HashMap<String, String>, critical: bool) -> pb::SendMessageRequest {
+fn send(
+    recipient: &str,
+    kind: &str,
+    variables: HashMap<String, String>,
+    critical: bool,
+) -> pb::SendMessageRequest {
     pb::SendMessageRequest {
         message: Some(pb::Message {
             recipient: recipient.into(),
@@ -58,48 +66,108 @@ async fn a_template_using_an_undeclared_variable_or_an_invalid_locale_is_refused
         .expect_err("refused");
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(violations(&status), ["template.locale", "template.body"]);
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM templates WHERE kind = 'notice.test'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("counted");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM templates WHERE kind = 'notice.test'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("counted");
     assert_eq!(stored, 0, "nothing was written");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn preview_walks_the_locale_fallback_chain_and_escapes_for_the_channel() {
     let app = spawn_app().await;
-    app.template("notice.test", pb::Channel::Unspecified, "", "Hello {{ recipient.name }}", &[]).await;
-    let zh = app.template("notice.test", pb::Channel::Unspecified, "zh", "您好 {{ recipient.name }}", &[]).await;
+    app.template(
+        "notice.test",
+        pb::Channel::Unspecified,
+        "",
+        "Hello {{ recipient.name }}",
+        &[],
+    )
+    .await;
+    let zh = app
+        .template(
+            "notice.test",
+            pb::Channel::Unspecified,
+            "zh",
+            "您好 {{ recipient.name }}",
+            &[],
+        )
+        .await;
     let preview = |locale: &str, channel: pb::Channel| pb::PreviewTemplateRequest {
-        source: Some(pb::preview_template_request::Source::Lookup(pb::TemplateLookup {
-            kind: "notice.test".into(),
-            channel: channel as i32,
-            locale: locale.into(),
-            style: 0,
-        })),
+        source: Some(pb::preview_template_request::Source::Lookup(
+            pb::TemplateLookup {
+                kind: "notice.test".into(),
+                channel: channel as i32,
+                locale: locale.into(),
+                style: 0,
+            },
+        )),
         variables: HashMap::new(),
         recipient_display_name: "Lin <b>".into(),
     };
-    let answer = app.client().preview_template(preview("zh-Hant-TW", pb::Channel::InApp)).await.expect("a preview").into_inner();
-    assert_eq!((answer.template.as_str(), answer.locale.as_str()), (zh.name.as_str(), "zh"));
+    let answer = app
+        .client()
+        .preview_template(preview("zh-Hant-TW", pb::Channel::InApp))
+        .await
+        .expect("a preview")
+        .into_inner();
+    assert_eq!(
+        (answer.template.as_str(), answer.locale.as_str()),
+        (zh.name.as_str(), "zh")
+    );
     assert_eq!(answer.body, "您好 Lin &lt;b&gt;");
-    let answer = app.client().preview_template(preview("nl-NL", pb::Channel::Sms)).await.expect("a preview").into_inner();
-    assert_eq!((answer.locale.as_str(), answer.body.as_str()), ("", "Hello Lin <b>"));
+    let answer = app
+        .client()
+        .preview_template(preview("nl-NL", pb::Channel::Sms))
+        .await
+        .expect("a preview")
+        .into_inner();
+    assert_eq!(
+        (answer.locale.as_str(), answer.body.as_str()),
+        ("", "Hello Lin <b>")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_reaches_the_gateway_signed_once_even_when_the_send_is_repeated() {
     let app = spawn_app().await;
-    app.template("notice.test", pb::Channel::Webhook, "", "Dear {{ recipient.name }}, code {{ code }}", &["code"]).await;
+    app.template(
+        "notice.test",
+        pb::Channel::Webhook,
+        "",
+        "Dear {{ recipient.name }}, code {{ code }}",
+        &["code"],
+    )
+    .await;
     let ann = app.customer("Ann Smith", "en-GB", "Europe/London").await;
     let request = send(&ann, "notice.test", vars(&[("code", "X1")]), false);
-    let first = app.client().send_message(request.clone()).await.expect("queued").into_inner().message.expect("a message");
-    let again = app.client().send_message(request).await.expect("replayed").into_inner().message.expect("a message");
+    let first = app
+        .client()
+        .send_message(request.clone())
+        .await
+        .expect("queued")
+        .into_inner()
+        .message
+        .expect("a message");
+    let again = app
+        .client()
+        .send_message(request)
+        .await
+        .expect("replayed")
+        .into_inner()
+        .message
+        .expect("a message");
     assert_eq!(first.name, again.name);
-    let done = app.wait_for(&first.name, in_state(&[pb::MessageState::Delivered])).await;
+    let done = app
+        .wait_for(&first.name, in_state(&[pb::MessageState::Delivered]))
+        .await;
     assert_eq!(done.channel, pb::Channel::Webhook as i32);
     assert_eq!(done.attempts.len(), 1);
-    assert_eq!(done.attempts[0].outcome, pb::AttemptOutcome::Delivered as i32);
+    assert_eq!(
+        done.attempts[0].outcome,
+        pb::AttemptOutcome::Delivered as i32
+    );
     let id = first.name.trim_start_matches("messages/");
     assert_eq!(app.gateway.count_of(id), 1);
     assert_eq!(app.gateway.total(), 1);
@@ -111,79 +179,177 @@ async fn a_message_reaches_the_gateway_signed_once_even_when_the_send_is_repeate
 #[tokio::test(flavor = "multi_thread")]
 async fn a_send_missing_a_variable_or_naming_an_unknown_one_is_refused() {
     let app = spawn_app().await;
-    app.template("notice.test", pb::Channel::Unspecified, "", "{{ code }}", &["code"]).await;
+    app.template(
+        "notice.test",
+        pb::Channel::Unspecified,
+        "",
+        "{{ code }}",
+        &["code"],
+    )
+    .await;
     let ann = app.customer("Ann Smith", "en", "UTC").await;
-    let status = app.client().send_message(send(&ann, "notice.test", vars(&[("cod", "1")]), false)).await.expect_err("refused");
+    let status = app
+        .client()
+        .send_message(send(&ann, "notice.test", vars(&[("cod", "1")]), false))
+        .await
+        .expect_err("refused");
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(violations(&status).len(), 2, "{status:?}");
-    let status = app.client().send_message(send(&ann, "no.template", vars(&[]), false)).await.expect_err("refused");
+    let status = app
+        .client()
+        .send_message(send(&ann, "no.template", vars(&[]), false))
+        .await
+        .expect_err("refused");
     assert_eq!(status.code(), Code::FailedPrecondition);
     let mut request = send(&ann, "notice.test", vars(&[("code", "1")]), false);
     if let Some(m) = request.message.as_mut() {
         m.channels = vec![pb::Channel::Sms as i32];
     }
-    let status = app.client().send_message(request).await.expect_err("refused");
-    assert_eq!(status.code(), Code::FailedPrecondition, "SMS is not configured here: {status:?}");
+    let status = app
+        .client()
+        .send_message(request)
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        status.code(),
+        Code::FailedPrecondition,
+        "SMS is not configured here: {status:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_message_due_at_night_in_the_customers_zone_is_held_until_morning_there_but_a_critical_one_goes() {
+async fn a_message_due_at_night_in_the_customers_zone_is_held_until_morning_there_but_a_critical_one_goes()
+ {
     let app = spawn_app().await;
-    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[]).await;
+    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[])
+        .await;
     // 12:00 UTC is 20:00 in Taipei; at 13:30 UTC it is 21:30 there.
     app.clock.advance(SignedDuration::from_mins(90));
     let lin = app.customer("Lin", "zh-Hant-TW", "Asia/Taipei").await;
-    let normal = app.client().send_message(send(&lin, "notice.test", vars(&[]), false)).await.expect("queued").into_inner().message.expect("m");
-    let held = app.wait_for(&normal.name, in_state(&[pb::MessageState::Held])).await;
+    let normal = app
+        .client()
+        .send_message(send(&lin, "notice.test", vars(&[]), false))
+        .await
+        .expect("queued")
+        .into_inner()
+        .message
+        .expect("m");
+    let held = app
+        .wait_for(&normal.name, in_state(&[pb::MessageState::Held]))
+        .await;
     assert_eq!(held.state_reason, "QUIET_HOURS");
     let release = held.next_attempt_time.expect("a release time");
     // 08:00 in Taipei the next morning is 00:00 UTC.
-    assert_eq!(release.seconds, "2026-11-24T00:00:00Z".parse::<jiff::Timestamp>().expect("t").as_second());
-    let critical = app.client().send_message(send(&lin, "notice.test", vars(&[]), true)).await.expect("queued").into_inner().message.expect("m");
-    app.wait_for(&critical.name, in_state(&[pb::MessageState::Delivered])).await;
-    assert_eq!(app.gateway.distinct(), 1, "only the critical one went at night");
+    assert_eq!(
+        release.seconds,
+        "2026-11-24T00:00:00Z"
+            .parse::<jiff::Timestamp>()
+            .expect("t")
+            .as_second()
+    );
+    let critical = app
+        .client()
+        .send_message(send(&lin, "notice.test", vars(&[]), true))
+        .await
+        .expect("queued")
+        .into_inner()
+        .message
+        .expect("m");
+    app.wait_for(&critical.name, in_state(&[pb::MessageState::Delivered]))
+        .await;
+    assert_eq!(
+        app.gateway.distinct(),
+        1,
+        "only the critical one went at night"
+    );
     app.clock.advance(SignedDuration::from_hours(11));
-    app.wait_for(&normal.name, in_state(&[pb::MessageState::Delivered])).await;
+    app.wait_for(&normal.name, in_state(&[pb::MessageState::Delivered]))
+        .await;
     assert_eq!(app.gateway.distinct(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_opt_out_is_never_overridden_and_a_refused_channel_falls_back_to_the_inbox() {
     let app = spawn_app().await;
-    app.template("notice.test", pb::Channel::Unspecified, "", "Hello {{ recipient.name }}", &[]).await;
+    app.template(
+        "notice.test",
+        pb::Channel::Unspecified,
+        "",
+        "Hello {{ recipient.name }}",
+        &[],
+    )
+    .await;
     let ann = app.customer("Ann", "en", "UTC").await;
     app.client()
         .update_preferences(pb::UpdatePreferencesRequest {
             preferences: Some(pb::Preferences {
                 recipient: ann.clone(),
-                opt_outs: vec![pb::OptOut { category: "notice".into(), channel: pb::Channel::Webhook as i32 }],
+                opt_outs: vec![pb::OptOut {
+                    category: "notice".into(),
+                    channel: pb::Channel::Webhook as i32,
+                }],
                 ..pb::Preferences::default()
             }),
         })
         .await
         .expect("saved");
     // Opted out of the gateway: the critical message goes to the inbox.
-    let m = app.client().send_message(send(&ann, "notice.test", vars(&[]), true)).await.expect("queued").into_inner().message.expect("m");
-    let done = app.wait_for(&m.name, in_state(&[pb::MessageState::Delivered])).await;
+    let m = app
+        .client()
+        .send_message(send(&ann, "notice.test", vars(&[]), true))
+        .await
+        .expect("queued")
+        .into_inner()
+        .message
+        .expect("m");
+    let done = app
+        .wait_for(&m.name, in_state(&[pb::MessageState::Delivered]))
+        .await;
     assert_eq!(done.channel, pb::Channel::InApp as i32);
     assert_eq!(app.gateway.total(), 0);
     // A gateway that refuses (400) falls back to the inbox too.
     let bob = app.customer("Bob", "en", "UTC").await;
     app.gateway.fail_next(1, 400);
-    let m = app.client().send_message(send(&bob, "notice.test", vars(&[]), false)).await.expect("queued").into_inner().message.expect("m");
-    let done = app.wait_for(&m.name, in_state(&[pb::MessageState::Delivered])).await;
+    let m = app
+        .client()
+        .send_message(send(&bob, "notice.test", vars(&[]), false))
+        .await
+        .expect("queued")
+        .into_inner()
+        .message
+        .expect("m");
+    let done = app
+        .wait_for(&m.name, in_state(&[pb::MessageState::Delivered]))
+        .await;
     let outcomes: Vec<i32> = done.attempts.iter().map(|a| a.outcome).collect();
-    assert_eq!(outcomes, [pb::AttemptOutcome::Refused as i32, pb::AttemptOutcome::Delivered as i32]);
+    assert_eq!(
+        outcomes,
+        [
+            pb::AttemptOutcome::Refused as i32,
+            pb::AttemptOutcome::Delivered as i32
+        ]
+    );
     let inbox = app
         .client()
-        .list_inbox(pb::ListInboxRequest { recipient: bob.clone(), unread_only: true, page_size: 0, page_token: String::new() })
+        .list_inbox(pb::ListInboxRequest {
+            recipient: bob.clone(),
+            unread_only: true,
+            page_size: 0,
+            page_token: String::new(),
+        })
         .await
         .expect("an inbox")
         .into_inner();
-    assert_eq!((inbox.unread_count, inbox.items[0].body.as_str()), (1, "Hello Bob"));
+    assert_eq!(
+        (inbox.unread_count, inbox.items[0].body.as_str()),
+        (1, "Hello Bob")
+    );
     let marked = app
         .client()
-        .mark_inbox_read(pb::MarkInboxReadRequest { recipient: bob, messages: vec![m.name.clone()] })
+        .mark_inbox_read(pb::MarkInboxReadRequest {
+            recipient: bob,
+            messages: vec![m.name.clone()],
+        })
         .await
         .expect("marked")
         .into_inner();
@@ -193,29 +359,54 @@ async fn an_opt_out_is_never_overridden_and_a_refused_channel_falls_back_to_the_
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_gateway_is_retried_with_backoff_and_every_attempt_is_recorded() {
     let app = spawn_app().await;
-    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[]).await;
+    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[])
+        .await;
     let ann = app.customer("Ann", "en", "UTC").await;
     app.gateway.fail_next(1, 503);
-    let m = app.client().send_message(send(&ann, "notice.test", vars(&[]), false)).await.expect("queued").into_inner().message.expect("m");
+    let m = app
+        .client()
+        .send_message(send(&ann, "notice.test", vars(&[]), false))
+        .await
+        .expect("queued")
+        .into_inner()
+        .message
+        .expect("m");
     let queued = app.wait_for(&m.name, |m| m.attempts.len() == 1).await;
     assert_eq!(queued.state, pb::MessageState::Queued as i32);
-    assert_eq!(queued.attempts[0].outcome, pb::AttemptOutcome::Retryable as i32);
+    assert_eq!(
+        queued.attempts[0].outcome,
+        pb::AttemptOutcome::Retryable as i32
+    );
     app.clock.advance(SignedDuration::from_secs(2));
-    let done = app.wait_for(&m.name, in_state(&[pb::MessageState::Delivered])).await;
-    assert_eq!(done.attempts.iter().map(|a| a.number).collect::<Vec<_>>(), [1, 2]);
+    let done = app
+        .wait_for(&m.name, in_state(&[pb::MessageState::Delivered]))
+        .await;
+    assert_eq!(
+        done.attempts.iter().map(|a| a.number).collect::<Vec<_>>(),
+        [1, 2]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broadcast_reaches_every_listed_customer_once_and_an_empty_audience_is_refused() {
     let app = spawn_app().await;
-    app.template("notice.test", pb::Channel::Unspecified, "", "Hello {{ recipient.name }}: {{ what }}", &["what"]).await;
+    app.template(
+        "notice.test",
+        pb::Channel::Unspecified,
+        "",
+        "Hello {{ recipient.name }}: {{ what }}",
+        &["what"],
+    )
+    .await;
     let mut names = Vec::new();
     for i in 0..25 {
         names.push(app.customer(&format!("Customer {i}"), "en", "UTC").await);
     }
     let broadcast = |names: Vec<String>| pb::CreateBroadcastRequest {
         broadcast: Some(pb::Broadcast {
-            audience: Some(pb::Audience { members: Some(pb::audience::Members::Customers(pb::CustomerList { names })) }),
+            audience: Some(pb::Audience {
+                members: Some(pb::audience::Members::Customers(pb::CustomerList { names })),
+            }),
             kind: "notice.test".into(),
             critical: true,
             variables: vars(&[("what", "an outage")]),
@@ -224,19 +415,45 @@ async fn a_broadcast_reaches_every_listed_customer_once_and_an_empty_audience_is
         }),
         request_id: Uuid::now_v7().to_string(),
     };
-    let status = app.client().create_broadcast(broadcast(vec![])).await.expect_err("refused");
+    let status = app
+        .client()
+        .create_broadcast(broadcast(vec![]))
+        .await
+        .expect_err("refused");
     assert_eq!(violations(&status), ["broadcast.audience.customers.names"]);
-    let created = app.client().create_broadcast(broadcast(names.clone())).await.expect("created").into_inner().broadcast.expect("b");
+    let created = app
+        .client()
+        .create_broadcast(broadcast(names.clone()))
+        .await
+        .expect("created")
+        .into_inner()
+        .broadcast
+        .expect("b");
     let mut progress = pb::GetBroadcastProgressResponse::default();
     for _ in 0..300 {
-        progress = app.client().get_broadcast_progress(pb::GetBroadcastProgressRequest { name: created.name.clone() }).await.expect("p").into_inner();
-        let delivered = progress.counts.iter().find(|c| c.state == pb::MessageState::Delivered as i32).map(|c| c.count);
+        progress = app
+            .client()
+            .get_broadcast_progress(pb::GetBroadcastProgressRequest {
+                name: created.name.clone(),
+            })
+            .await
+            .expect("p")
+            .into_inner();
+        let delivered = progress
+            .counts
+            .iter()
+            .find(|c| c.state == pb::MessageState::Delivered as i32)
+            .map(|c| c.count);
         if delivered == Some(25) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(progress.state, pb::BroadcastState::Queued as i32, "{progress:?}");
+    assert_eq!(
+        progress.state,
+        pb::BroadcastState::Queued as i32,
+        "{progress:?}"
+    );
     assert_eq!(progress.total, 25);
     assert_eq!((app.gateway.distinct(), app.gateway.total()), (25, 25));
 }
@@ -244,8 +461,13 @@ async fn a_broadcast_reaches_every_listed_customer_once_and_an_empty_audience_is
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_a_killed_worker_held_are_taken_over_when_its_lease_lapses_and_sent_once() {
     // No workers of its own: the test plays the worker that dies.
-    let app = spawn_app_with(|s| redress_notifications::Settings { lease_seconds: 30, ..s }).await;
-    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[]).await;
+    let app = spawn_app_with(|s| redress_notifications::Settings {
+        lease_seconds: 30,
+        ..s
+    })
+    .await;
+    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[])
+        .await;
     let ann = app.customer("Ann", "en", "UTC").await;
     // Queue directly, so the service's workers do not race the "killed" one.
     let now = redress_platform::clock::Clock::now(&app.clock);
@@ -269,21 +491,37 @@ async fn messages_a_killed_worker_held_are_taken_over_when_its_lease_lapses_and_
         })
         .collect();
     // A worker claims them first and dies before sending (lease 30 s).
-    store::messages::enqueue(&mut tx, &batch, now + SignedDuration::from_secs(3600)).await.expect("queued");
+    store::messages::enqueue(&mut tx, &batch, now + SignedDuration::from_secs(3600))
+        .await
+        .expect("queued");
     tx.commit().await.expect("committed");
     sqlx::query("UPDATE messages SET due_time = $1")
         .bind(jiff_sqlx::ToSqlx::to_sqlx(now))
         .execute(&app.pool)
         .await
         .expect("due now");
-    let claimed = store::messages::claim(&app.pool, now, now + SignedDuration::from_secs(30), 100).await.expect("claimed");
+    let claimed = store::messages::claim(&app.pool, now, now + SignedDuration::from_secs(30), 100)
+        .await
+        .expect("claimed");
     // The service's own workers may have taken some first; the rest are ours.
     let dead_held = claimed.len();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(app.gateway.distinct() + dead_held, 20, "held messages wait for the lease");
+    assert_eq!(
+        app.gateway.distinct() + dead_held,
+        20,
+        "held messages wait for the lease"
+    );
     app.clock.advance(SignedDuration::from_secs(31));
     for id in &ids {
-        app.wait_for(&format!("messages/{id}"), in_state(&[pb::MessageState::Delivered])).await;
+        app.wait_for(
+            &format!("messages/{id}"),
+            in_state(&[pb::MessageState::Delivered]),
+        )
+        .await;
     }
-    assert_eq!((app.gateway.distinct(), app.gateway.total()), (20, 20), "none lost, none twice");
+    assert_eq!(
+        (app.gateway.distinct(), app.gateway.total()),
+        (20, 20),
+        "none lost, none twice"
+    );
 }

@@ -20,12 +20,19 @@ pub fn choose<'a>(
         Some(c) => vec![c.code(), ""],
         None => vec![""],
     };
-    let styles: Vec<&str> = if style.is_empty() { vec![""] } else { vec![style, ""] };
+    let styles: Vec<&str> = if style.is_empty() {
+        vec![""]
+    } else {
+        vec![style, ""]
+    };
     for candidate in locale.fallback_chain() {
         for ch in &channels {
             for st in &styles {
                 let found = templates.iter().find(|t| {
-                    t.kind == kind && t.locale == candidate.as_str() && t.channel == *ch && t.style == *st
+                    t.kind == kind
+                        && t.locale == candidate.as_str()
+                        && t.channel == *ch
+                        && t.style == *st
                 });
                 if found.is_some() {
                     return found;
@@ -74,8 +81,14 @@ mod tests {
             template("", "zh-Hant", "familiar"),
             template("email", "zh-Hant", ""),
         ];
-        assert_eq!(body(&all, Channel::Email, "zh-Hant-TW", "formal"), "email/zh-Hant/");
-        assert_eq!(body(&all, Channel::Sms, "zh-Hant-TW", "familiar"), "/zh-Hant/familiar");
+        assert_eq!(
+            body(&all, Channel::Email, "zh-Hant-TW", "formal"),
+            "email/zh-Hant/"
+        );
+        assert_eq!(
+            body(&all, Channel::Sms, "zh-Hant-TW", "familiar"),
+            "/zh-Hant/familiar"
+        );
         assert_eq!(body(&all, Channel::Sms, "zh-Hant-TW", "formal"), "/zh/");
         assert_eq!(body(&all, Channel::Sms, "nl-NL", "formal"), "sms//");
         assert_eq!(body(&all, Channel::Email, "nl-NL", ""), "//");

@@ -125,29 +125,45 @@ impl Worker {
     /// Claims and works one batch; returns how many messages it took.
     pub async fn round(&self) -> Result<usize, RoundError> {
         let now = self.clock.now();
-        let lease = SignedDuration::from_secs(i64::try_from(self.settings.lease_seconds).unwrap_or(60));
+        let lease =
+            SignedDuration::from_secs(i64::try_from(self.settings.lease_seconds).unwrap_or(60));
         let lease_until = now.checked_add(lease).unwrap_or(now);
-        let claimed = store::messages::claim(&self.pool, now, lease_until, self.settings.claim_batch).await?;
+        let claimed =
+            store::messages::claim(&self.pool, now, lease_until, self.settings.claim_batch).await?;
         let taken = claimed.len();
         if taken == 0 {
             return Ok(0);
         }
         let names: HashSet<String> = claimed.iter().map(|c| c.recipient.clone()).collect();
-        let resolved = match recipients::resolve(&self.pool, &self.directory, &self.settings, &names).await {
-            Ok(resolved) => resolved,
-            Err(error) => {
-                let later = now.checked_add(SignedDuration::from_secs(5)).unwrap_or(now);
-                store::messages::release(&self.pool, &claimed, later).await?;
-                return Err(error.into());
-            }
-        };
-        let kinds: Vec<String> = claimed.iter().map(|c| c.kind.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let resolved =
+            match recipients::resolve(&self.pool, &self.directory, &self.settings, &names).await {
+                Ok(resolved) => resolved,
+                Err(error) => {
+                    let later = now.checked_add(SignedDuration::from_secs(5)).unwrap_or(now);
+                    store::messages::release(&self.pool, &claimed, later).await?;
+                    return Err(error.into());
+                }
+            };
+        let kinds: Vec<String> = claimed
+            .iter()
+            .map(|c| c.kind.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let templates = Arc::new(store::templates::of_kinds(&self.pool, &kinds).await?);
-        let broadcasts: Vec<Uuid> = claimed.iter().filter_map(|c| c.broadcast_id).collect::<HashSet<_>>().into_iter().collect();
+        let broadcasts: Vec<Uuid> = claimed
+            .iter()
+            .filter_map(|c| c.broadcast_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let broadcast_variables: HashMap<Uuid, Value> = if broadcasts.is_empty() {
             HashMap::new()
         } else {
-            store::broadcasts::variables(&self.pool, &broadcasts).await?.into_iter().collect()
+            store::broadcasts::variables(&self.pool, &broadcasts)
+                .await?
+                .into_iter()
+                .collect()
         };
         let since = now.checked_sub(CAP_WINDOW).unwrap_or(now);
         let names: Vec<String> = names.into_iter().collect();
@@ -156,12 +172,11 @@ impl Worker {
         let mut finished = Vec::with_capacity(taken);
         let mut going = Vec::with_capacity(taken);
         for claimed in claimed {
-            let variables = strings(
+            let variables = strings(claimed.variables.as_ref().or_else(|| {
                 claimed
-                    .variables
-                    .as_ref()
-                    .or_else(|| claimed.broadcast_id.and_then(|b| broadcast_variables.get(&b))),
-            );
+                    .broadcast_id
+                    .and_then(|b| broadcast_variables.get(&b))
+            }));
             match self.decide(claimed, variables, &resolved, &mut recent, now) {
                 Ok(go) => going.push(go),
                 Err(done) => finished.push(*done),
@@ -193,29 +208,62 @@ impl Worker {
         now: Timestamp,
     ) -> Result<Going, Box<Finished>> {
         let end = |claimed: &Claimed, state: State, reason: &str, plan: Vec<Channel>| {
-            Box::new(finished(claimed, state, reason, None, plan, claimed.channel_index, claimed.channel_attempts, None, vec![], None))
+            Box::new(finished(
+                claimed,
+                state,
+                reason,
+                None,
+                plan,
+                claimed.channel_index,
+                claimed.channel_attempts,
+                None,
+                vec![],
+                None,
+            ))
         };
         let who = match resolved.get(&claimed.recipient) {
             Some(Ok(who)) => who,
-            Some(Err(Unreachable::Erased)) => return Err(end(&claimed, State::Cancelled, "RECIPIENT_ERASED", vec![])),
+            Some(Err(Unreachable::Erased)) => {
+                return Err(end(&claimed, State::Cancelled, "RECIPIENT_ERASED", vec![]));
+            }
             _ => return Err(end(&claimed, State::Failed, "UNKNOWN_RECIPIENT", vec![])),
         };
         let plan: Vec<Channel> = match &claimed.plan {
             Some(plan) => plan.iter().filter_map(|c| Channel::from_code(c)).collect(),
-            None if !claimed.channels.is_empty() => {
-                claimed.channels.iter().filter_map(|c| Channel::from_code(c)).collect()
-            }
+            None if !claimed.channels.is_empty() => claimed
+                .channels
+                .iter()
+                .filter_map(|c| Channel::from_code(c))
+                .collect(),
             None => who.channels.clone(),
         };
         let mut index = usize::try_from(claimed.channel_index).unwrap_or(0);
         let mut channel_attempts = u32::try_from(claimed.channel_attempts).unwrap_or(0);
-        let counted = recent.get(&claimed.recipient).copied().unwrap_or(RecentSends { count: 0, oldest: None });
+        let counted = recent
+            .get(&claimed.recipient)
+            .copied()
+            .unwrap_or(RecentSends {
+                count: 0,
+                oldest: None,
+            });
         loop {
             let Some(&channel) = plan.get(index) else {
-                let (state, reason) = if plan.is_empty() { (State::Failed, "NO_CHANNEL") } else { (State::Cancelled, "OPTED_OUT") };
+                let (state, reason) = if plan.is_empty() {
+                    (State::Failed, "NO_CHANNEL")
+                } else {
+                    (State::Cancelled, "OPTED_OUT")
+                };
                 return Err(end(&claimed, state, reason, plan));
             };
-            match decide(&who.preferences, &claimed.category, channel, claimed.critical, now, &who.zone, counted) {
+            match decide(
+                &who.preferences,
+                &claimed.category,
+                channel,
+                claimed.critical,
+                now,
+                &who.zone,
+                counted,
+            ) {
                 Decision::OptedOut => {
                     index += 1;
                     channel_attempts = 0;
@@ -223,14 +271,37 @@ impl Worker {
                 Decision::Hold(until, reason) if channel != Channel::InApp => {
                     let index = i32::try_from(index).unwrap_or(0);
                     let attempts = i32::try_from(channel_attempts).unwrap_or(0);
-                    return Err(Box::new(finished(&claimed, State::Held, reason, Some(until), plan, index, attempts, None, vec![], None)));
+                    return Err(Box::new(finished(
+                        &claimed,
+                        State::Held,
+                        reason,
+                        Some(until),
+                        plan,
+                        index,
+                        attempts,
+                        None,
+                        vec![],
+                        None,
+                    )));
                 }
                 Decision::Hold(..) | Decision::Send => {
                     if !claimed.critical {
-                        let entry = recent.entry(claimed.recipient.clone()).or_insert(RecentSends { count: 0, oldest: Some(now) });
+                        let entry =
+                            recent
+                                .entry(claimed.recipient.clone())
+                                .or_insert(RecentSends {
+                                    count: 0,
+                                    oldest: Some(now),
+                                });
                         entry.count += 1;
                     }
-                    return Ok(Going { claimed, plan, index, channel_attempts, variables });
+                    return Ok(Going {
+                        claimed,
+                        plan,
+                        index,
+                        channel_attempts,
+                        variables,
+                    });
                 }
             }
         }
@@ -245,19 +316,49 @@ impl Worker {
         resolved: &HashMap<String, Result<Resolved, Unreachable>>,
         templates: &[TemplateRow],
     ) -> Finished {
-        let Going { claimed, plan, mut index, mut channel_attempts, variables } = go;
+        let Going {
+            claimed,
+            plan,
+            mut index,
+            mut channel_attempts,
+            variables,
+        } = go;
         let Some(Ok(who)) = resolved.get(&claimed.recipient) else {
-            return finished(&claimed, State::Failed, "UNKNOWN_RECIPIENT", None, plan, 0, 0, None, vec![], None);
+            return finished(
+                &claimed,
+                State::Failed,
+                "UNKNOWN_RECIPIENT",
+                None,
+                plan,
+                0,
+                0,
+                None,
+                vec![],
+                None,
+            );
         };
         let mut attempts = Vec::new();
         let mut inbox = None;
         loop {
             let Some(&channel) = plan.get(index) else {
-                return finished(&claimed, State::Failed, "NO_CHANNEL", None, plan, 0, 0, None, attempts, inbox);
+                return finished(
+                    &claimed,
+                    State::Failed,
+                    "NO_CHANNEL",
+                    None,
+                    plan,
+                    0,
+                    0,
+                    None,
+                    attempts,
+                    inbox,
+                );
             };
             let start = self.clock.now();
             let started = Instant::now();
-            let (outcome, version, item) = self.attempt(&claimed, who, channel, templates, &variables).await;
+            let (outcome, version, item) = self
+                .attempt(&claimed, who, channel, templates, &variables)
+                .await;
             channel_attempts += 1;
             attempts.push(AttemptRecord {
                 channel,
@@ -274,23 +375,66 @@ impl Worker {
             if item.is_some() {
                 inbox = item;
             }
-            let progress = Progress { channel_index: index, channel_attempts, plan_len: plan.len() };
-            let next = after_attempt(&self.retry, progress, &outcome, self.clock.now(), &mut rand::rng());
+            let progress = Progress {
+                channel_index: index,
+                channel_attempts,
+                plan_len: plan.len(),
+            };
+            let next = after_attempt(
+                &self.retry,
+                progress,
+                &outcome,
+                self.clock.now(),
+                &mut rand::rng(),
+            );
             let i = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
             let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
             match next {
                 Next::Done(state) => {
-                    return finished(&claimed, state, "", None, plan, i(index), n(channel_attempts), Some(channel), attempts, inbox);
+                    return finished(
+                        &claimed,
+                        state,
+                        "",
+                        None,
+                        plan,
+                        i(index),
+                        n(channel_attempts),
+                        Some(channel),
+                        attempts,
+                        inbox,
+                    );
                 }
                 Next::Retry(at) => {
-                    return finished(&claimed, State::Queued, "", Some(at), plan, i(index), n(channel_attempts), Some(channel), attempts, inbox);
+                    return finished(
+                        &claimed,
+                        State::Queued,
+                        "",
+                        Some(at),
+                        plan,
+                        i(index),
+                        n(channel_attempts),
+                        Some(channel),
+                        attempts,
+                        inbox,
+                    );
                 }
                 Next::Fallback(next) => {
                     index = next;
                     channel_attempts = 0;
                 }
                 Next::DeadLetter(state, reason) => {
-                    return finished(&claimed, state, &reason, None, plan, i(index), n(channel_attempts), Some(channel), attempts, inbox);
+                    return finished(
+                        &claimed,
+                        state,
+                        &reason,
+                        None,
+                        plan,
+                        i(index),
+                        n(channel_attempts),
+                        Some(channel),
+                        attempts,
+                        inbox,
+                    );
                 }
             }
         }
@@ -310,10 +454,26 @@ impl Worker {
         let Some(template) = choose(templates, &claimed.kind, Some(channel), &locale, style) else {
             return (Outcome::Refused("NO_TEMPLATE".into()), 0, None);
         };
-        let view = RecipientView { name: who.display_name.clone(), locale: who.locale.clone() };
-        let rendered = match render(&template.subject, &template.body, &template.variables, variables, &view, Some(channel)) {
+        let view = RecipientView {
+            name: who.display_name.clone(),
+            locale: who.locale.clone(),
+        };
+        let rendered = match render(
+            &template.subject,
+            &template.body,
+            &template.variables,
+            variables,
+            &view,
+            Some(channel),
+        ) {
             Ok(rendered) => rendered,
-            Err(error) => return (Outcome::Refused(format!("TEMPLATE: {error}")), template.version, None),
+            Err(error) => {
+                return (
+                    Outcome::Refused(format!("TEMPLATE: {error}")),
+                    template.version,
+                    None,
+                );
+            }
         };
         if channel == Channel::InApp {
             let item = InboxRecord {
@@ -325,10 +485,18 @@ impl Worker {
             return (Outcome::Delivered, template.version, Some(item));
         }
         let Some(address) = who.addresses.get(&channel) else {
-            return (Outcome::Refused("NO_ADDRESS".into()), template.version, None);
+            return (
+                Outcome::Refused("NO_ADDRESS".into()),
+                template.version,
+                None,
+            );
         };
         let Some(transport) = self.transports.get(&channel) else {
-            return (Outcome::Refused("CHANNEL_NOT_CONFIGURED".into()), template.version, None);
+            return (
+                Outcome::Refused("CHANNEL_NOT_CONFIGURED".into()),
+                template.version,
+                None,
+            );
         };
         let envelope = Envelope {
             message_id: claimed.id,

@@ -147,7 +147,12 @@ pub async fn resolve(
     for name in staff {
         let contact = contacts.get(&name);
         let mut channels: Vec<Channel> = contact
-            .map(|c| c.channels.iter().filter_map(|code| Channel::from_code(code)).collect())
+            .map(|c| {
+                c.channels
+                    .iter()
+                    .filter_map(|code| Channel::from_code(code))
+                    .collect()
+            })
             .unwrap_or_default();
         if channels.is_empty() {
             channels = settings.staff_channels.clone();
@@ -161,13 +166,20 @@ pub async fn resolve(
                 addresses.insert(Channel::Sms, Address::Phone(c.phone.clone()));
             }
             if !c.chat_webhook_url.is_empty() {
-                addresses.insert(Channel::Chat, Address::ChatWebhook(c.chat_webhook_url.clone()));
+                addresses.insert(
+                    Channel::Chat,
+                    Address::ChatWebhook(c.chat_webhook_url.clone()),
+                );
             }
         }
         let display_name = contact
             .map(|c| c.display_name.clone())
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| name.split_once('/').map(|(_, id)| id.to_owned()).unwrap_or_default());
+            .unwrap_or_else(|| {
+                name.split_once('/')
+                    .map(|(_, id)| id.to_owned())
+                    .unwrap_or_default()
+            });
         resolved.insert(
             name.clone(),
             Ok(Resolved {

@@ -217,7 +217,12 @@ mod tests {
     #[test]
     fn backoff_doubles_within_full_jitter_and_is_capped() {
         let mut rng = StdRng::seed_from_u64(7);
-        for (made, low, high) in [(1, 5_000, 10_000), (2, 10_000, 20_000), (3, 20_000, 40_000), (9, 30_000, 60_000)] {
+        for (made, low, high) in [
+            (1, 5_000, 10_000),
+            (2, 10_000, 20_000),
+            (3, 20_000, 40_000),
+            (9, 30_000, 60_000),
+        ] {
             for _ in 0..200 {
                 let pause = policy().backoff(made, &mut rng).as_millis();
                 assert!((low..=high).contains(&pause), "{made}: {pause}");
@@ -230,9 +235,17 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(1);
         let now: Timestamp = "2026-11-23T12:00:00Z".parse().expect("a time");
         let fail = Outcome::Retryable("503".into());
-        assert!(matches!(after_attempt(&policy(), at((0, 1, 2)), &fail, now, &mut rng), Next::Retry(t) if t > now));
-        assert_eq!(after_attempt(&policy(), at((0, 3, 2)), &fail, now, &mut rng), Next::Fallback(1));
-        assert!(matches!(after_attempt(&policy(), at((1, 3, 2)), &fail, now, &mut rng), Next::DeadLetter(State::Failed, _)));
+        assert!(
+            matches!(after_attempt(&policy(), at((0, 1, 2)), &fail, now, &mut rng), Next::Retry(t) if t > now)
+        );
+        assert_eq!(
+            after_attempt(&policy(), at((0, 3, 2)), &fail, now, &mut rng),
+            Next::Fallback(1)
+        );
+        assert!(matches!(
+            after_attempt(&policy(), at((1, 3, 2)), &fail, now, &mut rng),
+            Next::DeadLetter(State::Failed, _)
+        ));
     }
 
     #[test]
@@ -240,15 +253,27 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(1);
         let now = Timestamp::UNIX_EPOCH;
         let refused = Outcome::Refused("550".into());
-        assert_eq!(after_attempt(&policy(), at((0, 1, 3)), &refused, now, &mut rng), Next::Fallback(1));
-        assert!(matches!(after_attempt(&policy(), at((2, 1, 3)), &refused, now, &mut rng), Next::DeadLetter(State::Bounced, _)));
+        assert_eq!(
+            after_attempt(&policy(), at((0, 1, 3)), &refused, now, &mut rng),
+            Next::Fallback(1)
+        );
+        assert!(matches!(
+            after_attempt(&policy(), at((2, 1, 3)), &refused, now, &mut rng),
+            Next::DeadLetter(State::Bounced, _)
+        ));
     }
 
     #[test]
     fn success_ends_the_message() {
         let mut rng = StdRng::seed_from_u64(1);
         let now = Timestamp::UNIX_EPOCH;
-        assert_eq!(after_attempt(&policy(), at((0, 1, 1)), &Outcome::Sent, now, &mut rng), Next::Done(State::Sent));
-        assert_eq!(after_attempt(&policy(), at((0, 1, 1)), &Outcome::Delivered, now, &mut rng), Next::Done(State::Delivered));
+        assert_eq!(
+            after_attempt(&policy(), at((0, 1, 1)), &Outcome::Sent, now, &mut rng),
+            Next::Done(State::Sent)
+        );
+        assert_eq!(
+            after_attempt(&policy(), at((0, 1, 1)), &Outcome::Delivered, now, &mut rng),
+            Next::Done(State::Delivered)
+        );
     }
 }

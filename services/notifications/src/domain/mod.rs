@@ -3,8 +3,8 @@
 //! No prost, no sqlx.
 
 pub mod channel;
+pub mod delivery;
 pub mod locale;
+pub mod preferences;
 pub mod recipient;
 pub mod template;
-pub mod preferences;
-pub mod delivery;

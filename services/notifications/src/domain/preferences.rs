@@ -183,52 +183,126 @@ mod tests {
     #[test]
     fn a_message_due_at_night_in_the_recipients_zone_is_held_until_morning_there() {
         // 23:30 in Taipei (UTC+8) is 15:30 UTC.
-        let decision = decide(&night(), "service", Channel::Sms, false, at("2026-11-23T15:30:00Z"), &zone("Asia/Taipei"), NONE);
-        assert_eq!(decision, Decision::Hold(at("2026-11-24T00:00:00Z"), "QUIET_HOURS"));
+        let decision = decide(
+            &night(),
+            "service",
+            Channel::Sms,
+            false,
+            at("2026-11-23T15:30:00Z"),
+            &zone("Asia/Taipei"),
+            NONE,
+        );
+        assert_eq!(
+            decision,
+            Decision::Hold(at("2026-11-24T00:00:00Z"), "QUIET_HOURS")
+        );
         // After midnight, the same morning.
-        let decision = decide(&night(), "service", Channel::Sms, false, at("2026-11-23T18:00:00Z"), &zone("Asia/Taipei"), NONE);
-        assert_eq!(decision, Decision::Hold(at("2026-11-24T00:00:00Z"), "QUIET_HOURS"));
+        let decision = decide(
+            &night(),
+            "service",
+            Channel::Sms,
+            false,
+            at("2026-11-23T18:00:00Z"),
+            &zone("Asia/Taipei"),
+            NONE,
+        );
+        assert_eq!(
+            decision,
+            Decision::Hold(at("2026-11-24T00:00:00Z"), "QUIET_HOURS")
+        );
     }
 
     #[test]
     fn the_same_instant_is_daytime_elsewhere() {
-        let decision = decide(&night(), "service", Channel::Sms, false, at("2026-11-23T15:30:00Z"), &zone("Europe/Amsterdam"), NONE);
+        let decision = decide(
+            &night(),
+            "service",
+            Channel::Sms,
+            false,
+            at("2026-11-23T15:30:00Z"),
+            &zone("Europe/Amsterdam"),
+            NONE,
+        );
         assert_eq!(decision, Decision::Send);
     }
 
     #[test]
     fn critical_messages_pass_quiet_hours_and_the_cap_but_never_an_opt_out() {
         let mut prefs = night();
-        let full = RecentSends { count: 3, oldest: Some(at("2026-11-23T10:00:00Z")) };
+        let full = RecentSends {
+            count: 3,
+            oldest: Some(at("2026-11-23T10:00:00Z")),
+        };
         let now = at("2026-11-23T15:30:00Z");
         let taipei = zone("Asia/Taipei");
-        assert_eq!(decide(&prefs, "crisis", Channel::Sms, true, now, &taipei, full), Decision::Send);
-        prefs.opt_outs.push(OptOut { category: "crisis".into(), channel: Some(Channel::Sms) });
-        assert_eq!(decide(&prefs, "crisis", Channel::Sms, true, now, &taipei, full), Decision::OptedOut);
-        assert_eq!(decide(&prefs, "crisis", Channel::Email, true, now, &taipei, full), Decision::Send);
-        prefs.opt_outs.push(OptOut { category: "crisis".into(), channel: None });
-        assert_eq!(decide(&prefs, "crisis", Channel::Email, true, now, &taipei, full), Decision::OptedOut);
+        assert_eq!(
+            decide(&prefs, "crisis", Channel::Sms, true, now, &taipei, full),
+            Decision::Send
+        );
+        prefs.opt_outs.push(OptOut {
+            category: "crisis".into(),
+            channel: Some(Channel::Sms),
+        });
+        assert_eq!(
+            decide(&prefs, "crisis", Channel::Sms, true, now, &taipei, full),
+            Decision::OptedOut
+        );
+        assert_eq!(
+            decide(&prefs, "crisis", Channel::Email, true, now, &taipei, full),
+            Decision::Send
+        );
+        prefs.opt_outs.push(OptOut {
+            category: "crisis".into(),
+            channel: None,
+        });
+        assert_eq!(
+            decide(&prefs, "crisis", Channel::Email, true, now, &taipei, full),
+            Decision::OptedOut
+        );
     }
 
     #[test]
     fn past_the_daily_cap_a_message_waits_until_the_oldest_send_is_a_day_old() {
-        let full = RecentSends { count: 3, oldest: Some(at("2026-11-23T10:00:00Z")) };
-        let decision = decide(&night(), "service", Channel::Email, false, at("2026-11-23T12:00:00Z"), &TimeZone::UTC, full);
-        assert_eq!(decision, Decision::Hold(at("2026-11-24T10:00:00Z"), "FREQUENCY_CAP"));
+        let full = RecentSends {
+            count: 3,
+            oldest: Some(at("2026-11-23T10:00:00Z")),
+        };
+        let decision = decide(
+            &night(),
+            "service",
+            Channel::Email,
+            false,
+            at("2026-11-23T12:00:00Z"),
+            &TimeZone::UTC,
+            full,
+        );
+        assert_eq!(
+            decision,
+            Decision::Hold(at("2026-11-24T10:00:00Z"), "FREQUENCY_CAP")
+        );
     }
 
     #[test]
     fn quiet_hours_within_one_day_and_empty_windows() {
-        let lunch = QuietHours { start_minute: 12 * 60, end_minute: 13 * 60 };
+        let lunch = QuietHours {
+            start_minute: 12 * 60,
+            end_minute: 13 * 60,
+        };
         assert!(lunch.contains(12 * 60) && lunch.contains(13 * 60 - 1) && !lunch.contains(13 * 60));
-        let empty = QuietHours { start_minute: 600, end_minute: 600 };
+        let empty = QuietHours {
+            start_minute: 600,
+            end_minute: 600,
+        };
         assert!(!(0..1440).any(|m| empty.contains(m)));
     }
 
     #[test]
     fn quiet_hours_ending_in_a_clock_change_gap_release_after_it() {
         // Europe/Amsterdam skips 02:00-03:00 on 2027-03-28.
-        let q = QuietHours { start_minute: 60, end_minute: 150 };
+        let q = QuietHours {
+            start_minute: 60,
+            end_minute: 150,
+        };
         let release = q.release_time(at("2027-03-28T00:30:00Z"), &zone("Europe/Amsterdam"));
         assert_eq!(release, Some(at("2027-03-28T01:30:00Z")));
     }

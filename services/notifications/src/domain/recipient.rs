@@ -79,7 +79,10 @@ mod tests {
             "agents/agent-00001",
             "teams/team-001",
         ] {
-            assert_eq!(Recipient::parse(name).map(|r| r.to_string()), Ok(name.into()));
+            assert_eq!(
+                Recipient::parse(name).map(|r| r.to_string()),
+                Ok(name.into())
+            );
         }
     }
 

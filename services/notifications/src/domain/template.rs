@@ -96,9 +96,12 @@ pub fn check(subject: &str, body: &str, variables: &[String]) -> Vec<Problem> {
 
 fn check_source(source: &str, declared: &BTreeSet<&str>) -> Result<(), String> {
     let env = environment();
-    let template = env
-        .template_from_str(source)
-        .map_err(|e| format!("is not a valid template: {}", e.detail().unwrap_or("syntax error")))?;
+    let template = env.template_from_str(source).map_err(|e| {
+        format!(
+            "is not a valid template: {}",
+            e.detail().unwrap_or("syntax error")
+        )
+    })?;
     let globals: BTreeSet<&str> = env.globals().map(|(name, _)| name).collect();
     let mut unknown: Vec<String> = template
         .undeclared_variables(true)
@@ -107,7 +110,10 @@ fn check_source(source: &str, declared: &BTreeSet<&str>) -> Result<(), String> {
         .filter(|used| {
             let root = used.split('.').next().unwrap_or(used);
             if root == RECIPIENT {
-                !matches!(used.as_str(), "recipient" | "recipient.name" | "recipient.locale")
+                !matches!(
+                    used.as_str(),
+                    "recipient" | "recipient.name" | "recipient.locale"
+                )
             } else {
                 !declared.contains(root) || used.contains('.')
             }
@@ -263,7 +269,11 @@ mod tests {
 
     #[test]
     fn a_template_using_an_undeclared_variable_is_refused_when_saved() {
-        let problems = check("Re {{ reference }}", "Dear {{ recipient.name }}, {{ refnd }}", &declared(&["reference"]));
+        let problems = check(
+            "Re {{ reference }}",
+            "Dear {{ recipient.name }}, {{ refnd }}",
+            &declared(&["reference"]),
+        );
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, "body");
         assert!(problems[0].1.contains("refnd"), "{problems:?}");
@@ -287,9 +297,17 @@ mod tests {
 
     #[test]
     fn syntax_errors_and_bad_declarations_are_reported_per_field() {
-        let problems = check("{{ ", "{% if %}", &declared(&["Bad", "x", "x", "recipient"]));
+        let problems = check(
+            "{{ ",
+            "{% if %}",
+            &declared(&["Bad", "x", "x", "recipient"]),
+        );
         let fields: Vec<_> = problems.iter().map(|p| p.0).collect();
-        assert_eq!(fields, ["variables", "variables", "variables"], "{problems:?}");
+        assert_eq!(
+            fields,
+            ["variables", "variables", "variables"],
+            "{problems:?}"
+        );
         let problems = check("{{ ", "ok", &[]);
         assert_eq!(problems[0].0, "subject");
     }
@@ -302,28 +320,49 @@ mod tests {
                 .expect("renders")
                 .body
         };
-        assert_eq!(for_channel(Channel::InApp), "Hello Ann &lt;Admin&gt; &amp; Co");
-        assert_eq!(for_channel(Channel::Chat), "Hello Ann &lt;Admin&gt; &amp; Co");
+        assert_eq!(
+            for_channel(Channel::InApp),
+            "Hello Ann &lt;Admin&gt; &amp; Co"
+        );
+        assert_eq!(
+            for_channel(Channel::Chat),
+            "Hello Ann &lt;Admin&gt; &amp; Co"
+        );
         assert_eq!(for_channel(Channel::Email), "Hello Ann <Admin> & Co");
         assert_eq!(for_channel(Channel::Sms), "Hello Ann <Admin> & Co");
     }
 
     #[test]
     fn a_message_missing_a_declared_variable_is_not_rendered() {
-        let error = render("", "{{ a }}{{ b }}", &declared(&["a", "b"]), &vars(&[("a", "1")]), &ann(), None);
+        let error = render(
+            "",
+            "{{ a }}{{ b }}",
+            &declared(&["a", "b"]),
+            &vars(&[("a", "1")]),
+            &ann(),
+            None,
+        );
         assert_eq!(error, Err(RenderError::Missing(vec!["b".into()])));
     }
 
     #[test]
     fn a_subject_is_one_line() {
-        let rendered = render("{{ s }}", "x", &declared(&["s"]), &vars(&[("s", "a\r\nBcc: x")]), &ann(), None)
-            .expect("renders");
+        let rendered = render(
+            "{{ s }}",
+            "x",
+            &declared(&["s"]),
+            &vars(&[("s", "a\r\nBcc: x")]),
+            &ann(),
+            None,
+        )
+        .expect("renders");
         assert_eq!(rendered.subject, "a  Bcc: x");
     }
 
     #[test]
     fn a_runaway_template_stops() {
-        let body = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
+        let body =
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
         assert!(check("", body, &[]).is_empty());
         let result = render("", body, &[], &vars(&[]), &ann(), None);
         assert!(matches!(result, Err(RenderError::Failed(_))), "{result:?}");

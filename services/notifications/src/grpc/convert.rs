@@ -91,13 +91,22 @@ pub fn variables(
     }
     for (name, value) in given {
         if !crate::domain::template::is_variable_name(name) {
-            v.add(format!("{field}[{name}]"), "is not a variable name (a-z, 0-9, _)");
+            v.add(
+                format!("{field}[{name}]"),
+                "is not a variable name (a-z, 0-9, _)",
+            );
         }
         if value.len() > MAX_VALUE {
-            v.add(format!("{field}[{name}]"), format!("is longer than {MAX_VALUE} bytes"));
+            v.add(
+                format!("{field}[{name}]"),
+                format!("is longer than {MAX_VALUE} bytes"),
+            );
         }
     }
-    given.iter().map(|(k, val)| (k.clone(), val.clone())).collect()
+    given
+        .iter()
+        .map(|(k, val)| (k.clone(), val.clone()))
+        .collect()
 }
 
 /// The wire template.
@@ -137,8 +146,14 @@ pub fn message(m: &MessageRow, attempts: &[AttemptRow]) -> pb::Message {
         critical: m.critical,
         variables,
         channels: m.channels.iter().map(|c| channel_wire(c)).collect(),
-        complaint: m.complaint_id.map(|id| format!("complaints/{id}")).unwrap_or_default(),
-        broadcast: m.broadcast_id.map(|id| format!("broadcasts/{id}")).unwrap_or_default(),
+        complaint: m
+            .complaint_id
+            .map(|id| format!("complaints/{id}"))
+            .unwrap_or_default(),
+        broadcast: m
+            .broadcast_id
+            .map(|id| format!("broadcasts/{id}"))
+            .unwrap_or_default(),
         state: m.state.to_wire(),
         state_reason: m.reason.clone(),
         channel: channel_wire(&m.channel),

@@ -41,7 +41,12 @@ impl NotificationApi {
         transports: Arc<Transports>,
         directory: CustomerDirectory,
     ) -> Self {
-        Self { pool, clock, transports, directory }
+        Self {
+            pool,
+            clock,
+            transports,
+            directory,
+        }
     }
 }
 
@@ -68,9 +73,14 @@ pub(crate) fn id_of(name: &str, collection: &str, field: &str) -> Result<Uuid, A
 }
 
 /// Page size and the decoded cursor of a page token.
-pub(crate) fn paging(size: i32, token: &str, fingerprint: Fingerprint) -> Result<(u32, Option<Vec<u8>>), ApiError> {
+pub(crate) fn paging(
+    size: i32,
+    token: &str,
+    fingerprint: Fingerprint,
+) -> Result<(u32, Option<Vec<u8>>), ApiError> {
     let size = page::page_size(size).map_err(|e| ApiError::invalid("page_size", e.to_string()))?;
-    let cursor = PageToken::decode(token, fingerprint).map_err(|e| ApiError::invalid("page_token", e.to_string()))?;
+    let cursor = PageToken::decode(token, fingerprint)
+        .map_err(|e| ApiError::invalid("page_token", e.to_string()))?;
     Ok((size, cursor))
 }
 
@@ -95,63 +105,121 @@ pub(crate) fn read_time_cursor(bytes: &[u8]) -> Result<(jiff::Timestamp, Uuid), 
 
 #[tonic::async_trait]
 impl pb::notification_service_server::NotificationService for NotificationApi {
-    async fn create_template(&self, r: Request<pb::CreateTemplateRequest>) -> Answer<pb::CreateTemplateResponse> {
+    async fn create_template(
+        &self,
+        r: Request<pb::CreateTemplateRequest>,
+    ) -> Answer<pb::CreateTemplateResponse> {
         reply(self.create_template(r.into_inner()).await)
     }
-    async fn get_template(&self, r: Request<pb::GetTemplateRequest>) -> Answer<pb::GetTemplateResponse> {
+    async fn get_template(
+        &self,
+        r: Request<pb::GetTemplateRequest>,
+    ) -> Answer<pb::GetTemplateResponse> {
         reply(self.get_template(r.into_inner()).await)
     }
-    async fn list_templates(&self, r: Request<pb::ListTemplatesRequest>) -> Answer<pb::ListTemplatesResponse> {
+    async fn list_templates(
+        &self,
+        r: Request<pb::ListTemplatesRequest>,
+    ) -> Answer<pb::ListTemplatesResponse> {
         reply(self.list_templates(r.into_inner()).await)
     }
-    async fn update_template(&self, r: Request<pb::UpdateTemplateRequest>) -> Answer<pb::UpdateTemplateResponse> {
+    async fn update_template(
+        &self,
+        r: Request<pb::UpdateTemplateRequest>,
+    ) -> Answer<pb::UpdateTemplateResponse> {
         reply(self.update_template(r.into_inner()).await)
     }
-    async fn preview_template(&self, r: Request<pb::PreviewTemplateRequest>) -> Answer<pb::PreviewTemplateResponse> {
+    async fn preview_template(
+        &self,
+        r: Request<pb::PreviewTemplateRequest>,
+    ) -> Answer<pb::PreviewTemplateResponse> {
         reply(self.preview_template(r.into_inner()).await)
     }
-    async fn get_preferences(&self, r: Request<pb::GetPreferencesRequest>) -> Answer<pb::GetPreferencesResponse> {
+    async fn get_preferences(
+        &self,
+        r: Request<pb::GetPreferencesRequest>,
+    ) -> Answer<pb::GetPreferencesResponse> {
         reply(self.get_preferences(r.into_inner()).await)
     }
-    async fn update_preferences(&self, r: Request<pb::UpdatePreferencesRequest>) -> Answer<pb::UpdatePreferencesResponse> {
+    async fn update_preferences(
+        &self,
+        r: Request<pb::UpdatePreferencesRequest>,
+    ) -> Answer<pb::UpdatePreferencesResponse> {
         reply(self.update_preferences(r.into_inner()).await)
     }
-    async fn get_staff_contact(&self, r: Request<pb::GetStaffContactRequest>) -> Answer<pb::GetStaffContactResponse> {
+    async fn get_staff_contact(
+        &self,
+        r: Request<pb::GetStaffContactRequest>,
+    ) -> Answer<pb::GetStaffContactResponse> {
         reply(self.get_staff_contact(r.into_inner()).await)
     }
-    async fn update_staff_contact(&self, r: Request<pb::UpdateStaffContactRequest>) -> Answer<pb::UpdateStaffContactResponse> {
+    async fn update_staff_contact(
+        &self,
+        r: Request<pb::UpdateStaffContactRequest>,
+    ) -> Answer<pb::UpdateStaffContactResponse> {
         reply(self.update_staff_contact(r.into_inner()).await)
     }
-    async fn send_message(&self, r: Request<pb::SendMessageRequest>) -> Answer<pb::SendMessageResponse> {
-        let caller = redress_platform::auth::Caller::from_request(&r)?.acting_subject().to_owned();
+    async fn send_message(
+        &self,
+        r: Request<pb::SendMessageRequest>,
+    ) -> Answer<pb::SendMessageResponse> {
+        let caller = redress_platform::auth::Caller::from_request(&r)?
+            .acting_subject()
+            .to_owned();
         reply(self.send_message(&caller, r.into_inner()).await)
     }
-    async fn get_message(&self, r: Request<pb::GetMessageRequest>) -> Answer<pb::GetMessageResponse> {
+    async fn get_message(
+        &self,
+        r: Request<pb::GetMessageRequest>,
+    ) -> Answer<pb::GetMessageResponse> {
         reply(self.get_message(r.into_inner()).await)
     }
-    async fn list_messages(&self, r: Request<pb::ListMessagesRequest>) -> Answer<pb::ListMessagesResponse> {
+    async fn list_messages(
+        &self,
+        r: Request<pb::ListMessagesRequest>,
+    ) -> Answer<pb::ListMessagesResponse> {
         reply(self.list_messages(r.into_inner()).await)
     }
-    async fn cancel_message(&self, r: Request<pb::CancelMessageRequest>) -> Answer<pb::CancelMessageResponse> {
+    async fn cancel_message(
+        &self,
+        r: Request<pb::CancelMessageRequest>,
+    ) -> Answer<pb::CancelMessageResponse> {
         reply(self.cancel_message(r.into_inner()).await)
     }
-    async fn create_broadcast(&self, r: Request<pb::CreateBroadcastRequest>) -> Answer<pb::CreateBroadcastResponse> {
-        let caller = redress_platform::auth::Caller::from_request(&r)?.acting_subject().to_owned();
+    async fn create_broadcast(
+        &self,
+        r: Request<pb::CreateBroadcastRequest>,
+    ) -> Answer<pb::CreateBroadcastResponse> {
+        let caller = redress_platform::auth::Caller::from_request(&r)?
+            .acting_subject()
+            .to_owned();
         reply(self.create_broadcast(&caller, r.into_inner()).await)
     }
-    async fn get_broadcast(&self, r: Request<pb::GetBroadcastRequest>) -> Answer<pb::GetBroadcastResponse> {
+    async fn get_broadcast(
+        &self,
+        r: Request<pb::GetBroadcastRequest>,
+    ) -> Answer<pb::GetBroadcastResponse> {
         reply(self.get_broadcast(r.into_inner()).await)
     }
-    async fn get_broadcast_progress(&self, r: Request<pb::GetBroadcastProgressRequest>) -> Answer<pb::GetBroadcastProgressResponse> {
+    async fn get_broadcast_progress(
+        &self,
+        r: Request<pb::GetBroadcastProgressRequest>,
+    ) -> Answer<pb::GetBroadcastProgressResponse> {
         reply(self.get_broadcast_progress(r.into_inner()).await)
     }
-    async fn cancel_broadcast(&self, r: Request<pb::CancelBroadcastRequest>) -> Answer<pb::CancelBroadcastResponse> {
+    async fn cancel_broadcast(
+        &self,
+        r: Request<pb::CancelBroadcastRequest>,
+    ) -> Answer<pb::CancelBroadcastResponse> {
         reply(self.cancel_broadcast(r.into_inner()).await)
     }
     async fn list_inbox(&self, r: Request<pb::ListInboxRequest>) -> Answer<pb::ListInboxResponse> {
         reply(self.list_inbox(r.into_inner()).await)
     }
-    async fn mark_inbox_read(&self, r: Request<pb::MarkInboxReadRequest>) -> Answer<pb::MarkInboxReadResponse> {
+    async fn mark_inbox_read(
+        &self,
+        r: Request<pb::MarkInboxReadRequest>,
+    ) -> Answer<pb::MarkInboxReadResponse> {
         reply(self.mark_inbox_read(r.into_inner()).await)
     }
 }

@@ -13,7 +13,20 @@ use crate::store::templates::{self as store, TemplateRow};
 
 /// Validated identity and wording of a template.
 fn validated(t: pb::Template, v: &mut FieldViolations, now: jiff::Timestamp) -> TemplateRow {
-    let pb::Template { name: _, kind, channel, locale: tag, style, subject, body, variables, version: _, create_time: _, update_time: _, etag: _ } = t;
+    let pb::Template {
+        name: _,
+        kind,
+        channel,
+        locale: tag,
+        style,
+        subject,
+        body,
+        variables,
+        version: _,
+        create_time: _,
+        update_time: _,
+        etag: _,
+    } = t;
     v.check("template.kind", check_kind(&kind));
     let channel = channel_opt(channel, "template.channel", v);
     let locale = locale(&tag, "template.locale", v);
@@ -37,8 +50,13 @@ fn validated(t: pb::Template, v: &mut FieldViolations, now: jiff::Timestamp) -> 
 }
 
 impl NotificationApi {
-    pub(super) async fn create_template(&self, r: pb::CreateTemplateRequest) -> Result<pb::CreateTemplateResponse, ApiError> {
-        let Some(t) = r.template else { return Err(ApiError::invalid("template", "is required")) };
+    pub(super) async fn create_template(
+        &self,
+        r: pb::CreateTemplateRequest,
+    ) -> Result<pb::CreateTemplateResponse, ApiError> {
+        let Some(t) = r.template else {
+            return Err(ApiError::invalid("template", "is required"));
+        };
         let mut v = FieldViolations::new();
         let row = validated(t, &mut v, self.clock.now());
         v.into_result()?;
@@ -46,14 +64,20 @@ impl NotificationApi {
         let Some(saved) = store::create(&mut tx, &row).await? else {
             return Err(ApiError::AlreadyExists {
                 reason: "TEMPLATE_EXISTS",
-                message: "a template for this kind, channel, locale and style exists; update it".into(),
+                message: "a template for this kind, channel, locale and style exists; update it"
+                    .into(),
             });
         };
         tx.commit().await?;
-        Ok(pb::CreateTemplateResponse { template: Some(convert::template(&saved)) })
+        Ok(pb::CreateTemplateResponse {
+            template: Some(convert::template(&saved)),
+        })
     }
 
-    pub(super) async fn get_template(&self, r: pb::GetTemplateRequest) -> Result<pb::GetTemplateResponse, ApiError> {
+    pub(super) async fn get_template(
+        &self,
+        r: pb::GetTemplateRequest,
+    ) -> Result<pb::GetTemplateResponse, ApiError> {
         let id = id_of(&r.name, "templates", "name")?;
         if r.version < 0 {
             return Err(ApiError::invalid("version", "must not be negative"));
@@ -65,11 +89,20 @@ impl NotificationApi {
             store::get_version(&mut conn, id, r.version).await?
         };
         let found = found.ok_or_else(|| ApiError::not_found("Template", r.name.clone()))?;
-        Ok(pb::GetTemplateResponse { template: Some(convert::template(&found)) })
+        Ok(pb::GetTemplateResponse {
+            template: Some(convert::template(&found)),
+        })
     }
 
-    pub(super) async fn list_templates(&self, r: pb::ListTemplatesRequest) -> Result<pb::ListTemplatesResponse, ApiError> {
-        let pb::ListTemplatesRequest { kind, page_size, page_token } = r;
+    pub(super) async fn list_templates(
+        &self,
+        r: pb::ListTemplatesRequest,
+    ) -> Result<pb::ListTemplatesResponse, ApiError> {
+        let pb::ListTemplatesRequest {
+            kind,
+            page_size,
+            page_token,
+        } = r;
         if !kind.is_empty() {
             check_kind(&kind).map_err(|e| ApiError::invalid("kind", e))?;
         }
@@ -77,20 +110,30 @@ impl NotificationApi {
         let (size, cursor) = paging(page_size, &page_token, fingerprint)?;
         let after: Option<[String; 5]> = match cursor {
             Some(bytes) => Some(
-                serde_json::from_slice(&bytes).map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))?,
+                serde_json::from_slice(&bytes)
+                    .map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))?,
             ),
             None => None,
         };
         let kind = (!kind.is_empty()).then_some(kind.as_str());
         let rows = store::list(&self.pool, kind, after.as_ref(), size + 1).await?;
         let (rows, next_page_token) = page::next_page(rows, size, fingerprint, |t| {
-            serde_json::to_vec(&[&t.kind, &t.channel, &t.locale, &t.style, &t.id.to_string()]).unwrap_or_default()
+            serde_json::to_vec(&[&t.kind, &t.channel, &t.locale, &t.style, &t.id.to_string()])
+                .unwrap_or_default()
         });
-        Ok(pb::ListTemplatesResponse { templates: rows.iter().map(convert::template).collect(), next_page_token })
+        Ok(pb::ListTemplatesResponse {
+            templates: rows.iter().map(convert::template).collect(),
+            next_page_token,
+        })
     }
 
-    pub(super) async fn update_template(&self, r: pb::UpdateTemplateRequest) -> Result<pb::UpdateTemplateResponse, ApiError> {
-        let Some(t) = r.template else { return Err(ApiError::invalid("template", "is required")) };
+    pub(super) async fn update_template(
+        &self,
+        r: pb::UpdateTemplateRequest,
+    ) -> Result<pb::UpdateTemplateResponse, ApiError> {
+        let Some(t) = r.template else {
+            return Err(ApiError::invalid("template", "is required"));
+        };
         let id = id_of(&t.name, "templates", "template.name")?;
         let etag = t.etag.clone();
         let mut v = FieldViolations::new();
@@ -101,13 +144,27 @@ impl NotificationApi {
             .await?
             .ok_or_else(|| ApiError::not_found("Template", format!("templates/{id}")))?;
         if !etag.is_empty() && etag != format!("\"{}\"", current.version) {
-            return Err(ApiError::Aborted { reason: "ETAG_MISMATCH", message: "the template changed since it was read; read it again".into() });
+            return Err(ApiError::Aborted {
+                reason: "ETAG_MISMATCH",
+                message: "the template changed since it was read; read it again".into(),
+            });
         }
         let mut v = FieldViolations::new();
-        if (wanted.kind.as_str(), wanted.channel.as_str(), wanted.locale.as_str(), wanted.style.as_str())
-            != (current.kind.as_str(), current.channel.as_str(), current.locale.as_str(), current.style.as_str())
-        {
-            v.add("template", "kind, channel, locale and style cannot change; create another template");
+        if (
+            wanted.kind.as_str(),
+            wanted.channel.as_str(),
+            wanted.locale.as_str(),
+            wanted.style.as_str(),
+        ) != (
+            current.kind.as_str(),
+            current.channel.as_str(),
+            current.locale.as_str(),
+            current.style.as_str(),
+        ) {
+            v.add(
+                "template",
+                "kind, channel, locale and style cannot change; create another template",
+            );
         }
         v.into_result()?;
         let next = TemplateRow {
@@ -120,11 +177,20 @@ impl NotificationApi {
         };
         store::update(&mut tx, &next).await?;
         tx.commit().await?;
-        Ok(pb::UpdateTemplateResponse { template: Some(convert::template(&next)) })
+        Ok(pb::UpdateTemplateResponse {
+            template: Some(convert::template(&next)),
+        })
     }
 
-    pub(super) async fn preview_template(&self, r: pb::PreviewTemplateRequest) -> Result<pb::PreviewTemplateResponse, ApiError> {
-        let pb::PreviewTemplateRequest { source, variables, recipient_display_name } = r;
+    pub(super) async fn preview_template(
+        &self,
+        r: pb::PreviewTemplateRequest,
+    ) -> Result<pb::PreviewTemplateResponse, ApiError> {
+        let pb::PreviewTemplateRequest {
+            source,
+            variables,
+            recipient_display_name,
+        } = r;
         let mut v = FieldViolations::new();
         let given = convert::variables(&variables, "variables", &mut v);
         let (row, channel, name) = match source {
@@ -136,7 +202,12 @@ impl NotificationApi {
                 (row, channel, String::new())
             }
             Some(pb::preview_template_request::Source::Lookup(lookup)) => {
-                let pb::TemplateLookup { kind, channel, locale: tag, style } = lookup;
+                let pb::TemplateLookup {
+                    kind,
+                    channel,
+                    locale: tag,
+                    style,
+                } = lookup;
                 v.check("lookup.kind", check_kind(&kind));
                 let channel = channel_opt(channel, "lookup.channel", &mut v);
                 let locale = locale(&tag, "lookup.locale", &mut v);
@@ -152,12 +223,26 @@ impl NotificationApi {
                 (found, channel, name)
             }
         };
-        let view = RecipientView { name: recipient_display_name, locale: row.locale.clone() };
-        let rendered = template::render(&row.subject, &row.body, &row.variables, &given, &view, channel).map_err(|e| match e {
+        let view = RecipientView {
+            name: recipient_display_name,
+            locale: row.locale.clone(),
+        };
+        let rendered = template::render(
+            &row.subject,
+            &row.body,
+            &row.variables,
+            &given,
+            &view,
+            channel,
+        )
+        .map_err(|e| match e {
             template::RenderError::Missing(names) => {
                 let mut v = FieldViolations::new();
                 for name in names {
-                    v.add(format!("variables[{name}]"), "is declared by the template and required");
+                    v.add(
+                        format!("variables[{name}]"),
+                        "is declared by the template and required",
+                    );
                 }
                 ApiError::InvalidArgument(v)
             }

@@ -47,14 +47,18 @@ pub struct BroadcastRow {
     pub expand_time: Option<Timestamp>,
 }
 
-const COLUMNS: &str = "id, kind, category, critical, variables, channels, audience, selector, state,
+const COLUMNS: &str =
+    "id, kind, category, critical, variables, channels, audience, selector, state,
     queued_count, created_by, create_time, expand_time";
 
 fn row_of(row: &sqlx::postgres::PgRow) -> Result<BroadcastRow, StoreError> {
     let audience: String = row.try_get("audience")?;
     let audience = match audience.as_str() {
         "customers" => AudienceRow::Customers,
-        "selector" => AudienceRow::Selector(row.try_get::<Option<Vec<u8>>, _>("selector")?.unwrap_or_default()),
+        "selector" => AudienceRow::Selector(
+            row.try_get::<Option<Vec<u8>>, _>("selector")?
+                .unwrap_or_default(),
+        ),
         other => return Err(StoreError::Corrupt(format!("unknown audience {other:?}"))),
     };
     Ok(BroadcastRow {
@@ -158,7 +162,12 @@ pub async fn claim_expanding(
 
 /// Extends an expansion's claim; false when the broadcast is no longer
 /// expanding (cancelled).
-pub async fn renew(conn: &mut PgConnection, id: Uuid, claim_until: Timestamp, queued: u64) -> Result<bool, StoreError> {
+pub async fn renew(
+    conn: &mut PgConnection,
+    id: Uuid,
+    claim_until: Timestamp,
+    queued: u64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE broadcasts SET claim_until = $2, queued_count = queued_count + $3
          WHERE id = $1 AND state = 'expanding'",
@@ -204,7 +213,11 @@ pub async fn expanded(pool: &PgPool, id: Uuid, now: Timestamp) -> Result<(), Sto
 }
 
 /// Cancels a broadcast and its unsent messages; `None` when unknown.
-pub async fn cancel(conn: &mut PgConnection, id: Uuid, now: Timestamp) -> Result<Option<u64>, StoreError> {
+pub async fn cancel(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: Timestamp,
+) -> Result<Option<u64>, StoreError> {
     let found = sqlx::query(
         "UPDATE broadcasts SET state = 'cancelled', claim_until = NULL, update_time = $2
          WHERE id = $1 RETURNING id",

@@ -43,8 +43,7 @@ fn row_of(row: &sqlx::postgres::PgRow) -> Result<ContactRow, StoreError> {
     })
 }
 
-const COLUMNS: &str =
-    "recipient, display_name, email, phone, chat_webhook_url, channels, locale, time_zone, update_time";
+const COLUMNS: &str = "recipient, display_name, email, phone, chat_webhook_url, channels, locale, time_zone, update_time";
 
 /// The contacts of these recipients.
 pub async fn of(pool: &PgPool, recipients: &[String]) -> Result<Vec<ContactRow>, StoreError> {

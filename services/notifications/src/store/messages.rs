@@ -119,7 +119,10 @@ pub async fn enqueue(
 }
 
 /// The id of the message queued under `dedupe_key`, if any.
-pub async fn id_by_key(conn: &mut PgConnection, dedupe_key: &str) -> Result<Option<Uuid>, StoreError> {
+pub async fn id_by_key(
+    conn: &mut PgConnection,
+    dedupe_key: &str,
+) -> Result<Option<Uuid>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT id FROM messages WHERE dedupe_key = $1")
             .bind(dedupe_key)
@@ -628,7 +631,9 @@ pub async fn cancel(
     .bind(now.to_sqlx())
     .execute(&mut *conn)
     .await?;
-    Ok(get(conn, id).await?.map(|row| (done.rows_affected() == 1, row)))
+    Ok(get(conn, id)
+        .await?
+        .map(|row| (done.rows_affected() == 1, row)))
 }
 
 /// Gives claimed messages back to the queue, due at `due` (a batch that

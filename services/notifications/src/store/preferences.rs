@@ -53,8 +53,7 @@ fn row_of(row: &sqlx::postgres::PgRow) -> Result<PreferencesRow, StoreError> {
     })
 }
 
-const COLUMNS: &str =
-    "recipient, opt_outs, quiet_set, quiet_enabled, quiet_start, quiet_end, daily_cap, version, update_time";
+const COLUMNS: &str = "recipient, opt_outs, quiet_set, quiet_enabled, quiet_start, quiet_end, daily_cap, version, update_time";
 
 /// The stored preferences of these recipients.
 pub async fn of(pool: &PgPool, recipients: &[String]) -> Result<Vec<PreferencesRow>, StoreError> {
@@ -68,7 +67,11 @@ pub async fn of(pool: &PgPool, recipients: &[String]) -> Result<Vec<PreferencesR
 }
 
 /// One recipient's, locked when `lock`.
-pub async fn get(conn: &mut PgConnection, recipient: &str, lock: bool) -> Result<Option<PreferencesRow>, StoreError> {
+pub async fn get(
+    conn: &mut PgConnection,
+    recipient: &str,
+    lock: bool,
+) -> Result<Option<PreferencesRow>, StoreError> {
     let lock = if lock { " FOR UPDATE" } else { "" };
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM preferences WHERE recipient = $1{lock}"
@@ -86,7 +89,12 @@ pub async fn put(conn: &mut PgConnection, row: &PreferencesRow) -> Result<(), St
     let (set, enabled, start, end) = match row.quiet_hours {
         None => (false, false, 0, 0),
         Some(None) => (true, false, 0, 0),
-        Some(Some(q)) => (true, true, i32::from(q.start_minute), i32::from(q.end_minute)),
+        Some(Some(q)) => (
+            true,
+            true,
+            i32::from(q.start_minute),
+            i32::from(q.end_minute),
+        ),
     };
     sqlx::query(
         "INSERT INTO preferences (recipient, opt_outs, quiet_set, quiet_enabled, quiet_start,

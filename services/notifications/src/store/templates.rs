@@ -50,11 +50,15 @@ fn row_of(row: &sqlx::postgres::PgRow) -> Result<TemplateRow, StoreError> {
     })
 }
 
-const COLUMNS: &str = "id, kind, channel, locale, style, version, subject, body, variables, create_time, update_time";
+const COLUMNS: &str =
+    "id, kind, channel, locale, style, version, subject, body, variables, create_time, update_time";
 
 /// Saves a new template, version 1. `Ok(None)` when one exists for the same
 /// kind, channel, locale and style.
-pub async fn create(conn: &mut PgConnection, t: &TemplateRow) -> Result<Option<TemplateRow>, StoreError> {
+pub async fn create(
+    conn: &mut PgConnection,
+    t: &TemplateRow,
+) -> Result<Option<TemplateRow>, StoreError> {
     let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO templates ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $9)
          ON CONFLICT (kind, channel, locale, style) DO NOTHING RETURNING {COLUMNS}"
@@ -93,7 +97,11 @@ async fn record_version(conn: &mut PgConnection, t: &TemplateRow) -> Result<(), 
 }
 
 /// A template's current version, locked for update when `lock`.
-pub async fn get(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option<TemplateRow>, StoreError> {
+pub async fn get(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<TemplateRow>, StoreError> {
     let sql = if lock {
         format!("SELECT {COLUMNS} FROM templates WHERE id = $1 FOR UPDATE")
     } else {

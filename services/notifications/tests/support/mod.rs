@@ -14,7 +14,10 @@ use jiff::Timestamp;
 use redress_notifications::channels::receiver::Receiver;
 use redress_notifications::{CustomerDirectory, Dependencies, Settings};
 use redress_platform::Secret;
-use redress_platform::auth::{AuthSettings, BearerInterceptor, Role, ServiceIdentity, Verifier, generate_dev_secret, mint_dev_token};
+use redress_platform::auth::{
+    AuthSettings, BearerInterceptor, Role, ServiceIdentity, Verifier, generate_dev_secret,
+    mint_dev_token,
+};
 use redress_platform::clock::ManualClock;
 use redress_platform::db::{self, PoolSettings};
 use redress_platform::grpc::{ClientSettings, GrpcSettings};
@@ -28,9 +31,13 @@ pub use redress_proto::customers::v1 as cpb;
 pub use redress_proto::notifications::v1 as pb;
 
 /// A notifications client carrying one caller's token.
-pub type Client = pb::notification_service_client::NotificationServiceClient<InterceptedService<Channel, BearerInterceptor>>;
+pub type Client = pb::notification_service_client::NotificationServiceClient<
+    InterceptedService<Channel, BearerInterceptor>,
+>;
 /// A customers client.
-pub type CustomersClient = cpb::customer_service_client::CustomerServiceClient<InterceptedService<Channel, BearerInterceptor>>;
+pub type CustomersClient = cpb::customer_service_client::CustomerServiceClient<
+    InterceptedService<Channel, BearerInterceptor>,
+>;
 
 /// The services, the receiver and the clock.
 pub struct TestApp {
@@ -66,7 +73,9 @@ pub fn monday_noon() -> Timestamp {
 }
 
 fn channel_to(address: std::net::SocketAddr) -> Channel {
-    Channel::from_shared(format!("http://{address}")).expect("a URI").connect_lazy()
+    Channel::from_shared(format!("http://{address}"))
+        .expect("a URI")
+        .connect_lazy()
 }
 
 /// Settings for tests: fast polling and retries, the gateway configured.
@@ -98,16 +107,27 @@ pub async fn spawn_app_with(change: impl FnOnce(Settings) -> Settings) -> TestAp
     let auth = AuthSettings::development(secret.clone());
     let verifier = Arc::new(Verifier::new(&auth).expect("a verifier"));
     let gateway_secret = Secret::new("gateway-secret-for-tests");
-    let gateway = Receiver::start(gateway_secret.clone()).await.expect("a receiver");
+    let gateway = Receiver::start(gateway_secret.clone())
+        .await
+        .expect("a receiver");
     let mut stops = Vec::new();
 
     let customers_url = db.provision(&redress_customers::schema()).await;
-    let customers_pool = db::connect(&customers_url, "customers", &PoolSettings::default()).await.expect("connects");
+    let customers_pool = db::connect(&customers_url, "customers", &PoolSettings::default())
+        .await
+        .expect("connects");
     let customers = redress_customers::build_with(
         "127.0.0.1:0".parse().expect("an address"),
         &GrpcSettings::default(),
-        redress_customers::Settings { review_interval_seconds: 86_400, ..redress_customers::Settings::default() },
-        redress_customers::Dependencies { pool: customers_pool, clock: clock.shared(), verifier: verifier.clone() },
+        redress_customers::Settings {
+            review_interval_seconds: 86_400,
+            ..redress_customers::Settings::default()
+        },
+        redress_customers::Dependencies {
+            pool: customers_pool,
+            clock: clock.shared(),
+            verifier: verifier.clone(),
+        },
     )
     .await
     .expect("the customers service builds");
@@ -120,15 +140,29 @@ pub async fn spawn_app_with(change: impl FnOnce(Settings) -> Settings) -> TestAp
     let customers_endpoint = format!("http://{customers_address}");
 
     let url = db.provision(&redress_notifications::schema()).await;
-    let pool = db::connect(&url, "notifications", &PoolSettings::default()).await.expect("connects");
-    let identity = Arc::new(ServiceIdentity::from_settings(&ClientSettings::default(), &auth, "notifications").expect("an identity"));
-    let directory = CustomerDirectory::connect(&customers_endpoint, &ClientSettings::default(), identity).await.expect("a directory");
+    let pool = db::connect(&url, "notifications", &PoolSettings::default())
+        .await
+        .expect("connects");
+    let identity = Arc::new(
+        ServiceIdentity::from_settings(&ClientSettings::default(), &auth, "notifications")
+            .expect("an identity"),
+    );
+    let directory =
+        CustomerDirectory::connect(&customers_endpoint, &ClientSettings::default(), identity)
+            .await
+            .expect("a directory");
     let settings = change(test_settings(&gateway, &gateway_secret));
     let service = redress_notifications::build_with(
         "127.0.0.1:0".parse().expect("an address"),
         &GrpcSettings::default(),
         settings,
-        Dependencies { pool: pool.clone(), clock: clock.shared(), verifier, customers: directory, complaints: None },
+        Dependencies {
+            pool: pool.clone(),
+            clock: clock.shared(),
+            verifier,
+            customers: directory,
+            complaints: None,
+        },
     )
     .await
     .expect("the notifications service builds");
@@ -154,7 +188,15 @@ pub async fn spawn_app_with(change: impl FnOnce(Settings) -> Settings) -> TestAp
 
 impl TestApp {
     fn token(&self, subject: &str, roles: &[Role]) -> BearerInterceptor {
-        let token = mint_dev_token(&self.secret, subject, roles, None, None, Duration::from_secs(3600)).expect("a token");
+        let token = mint_dev_token(
+            &self.secret,
+            subject,
+            roles,
+            None,
+            None,
+            Duration::from_secs(3600),
+        )
+        .expect("a token");
         BearerInterceptor::new(&Secret::new(token)).expect("a header value")
     }
 
@@ -189,14 +231,20 @@ impl TestApp {
             time_zone: zone.into(),
             preferred_channels: vec![cpb::Channel::MobileApp as i32],
             contact_points: vec![cpb::ContactPoint {
-                point: Some(cpb::contact_point::Point::Email(format!("{}@example.com", display_name.to_lowercase().replace(' ', ".")))),
+                point: Some(cpb::contact_point::Point::Email(format!(
+                    "{}@example.com",
+                    display_name.to_lowercase().replace(' ', ".")
+                ))),
                 verified: true,
                 label: String::new(),
             }],
             ..cpb::Customer::default()
         };
         self.customers()
-            .create_customer(cpb::CreateCustomerRequest { customer: Some(customer), request_id: String::new() })
+            .create_customer(cpb::CreateCustomerRequest {
+                customer: Some(customer),
+                request_id: String::new(),
+            })
             .await
             .expect("a customer")
             .into_inner()
@@ -206,7 +254,14 @@ impl TestApp {
     }
 
     /// Saves a template.
-    pub async fn template(&self, kind: &str, channel: pb::Channel, locale: &str, body: &str, variables: &[&str]) -> pb::Template {
+    pub async fn template(
+        &self,
+        kind: &str,
+        channel: pb::Channel,
+        locale: &str,
+        body: &str,
+        variables: &[&str],
+    ) -> pb::Template {
         self.client()
             .create_template(pb::CreateTemplateRequest {
                 template: Some(pb::Template {
