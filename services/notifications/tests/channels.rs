@@ -618,7 +618,7 @@ fn an_endpoint_without_a_secret_is_a_configuration_error() {
     }))
     .expect("settings");
 
-    let error = transports(&settings).err().expect("an error");
+    let error = transports(&settings).expect_err("no secret");
 
     assert_eq!(
         error.to_string(),

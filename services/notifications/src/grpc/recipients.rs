@@ -34,7 +34,7 @@ fn preferences_of(recipient: &str, row: Option<&PreferencesRow>) -> pb::Preferen
             .iter()
             .map(|o| pb::OptOut {
                 category: o.category.clone(),
-                channel: o.channel.map(|c| wire::WireEnum::to_wire(c)).unwrap_or(0),
+                channel: o.channel.map(wire::WireEnum::to_wire).unwrap_or(0),
             })
             .collect(),
         quiet_hours: row.quiet_hours.map(|q| match q {

@@ -27,5 +27,5 @@ pub(crate) fn ts_opt(value: Option<jiff_sqlx::Timestamp>) -> Option<Timestamp> {
 /// Microseconds since the epoch, for binding arrays of times (read back in
 /// SQL with `micros()`-style arithmetic).
 pub(crate) fn micros(t: Timestamp) -> i64 {
-    i64::try_from(t.as_microsecond()).unwrap_or(i64::MAX)
+    t.as_microsecond()
 }
