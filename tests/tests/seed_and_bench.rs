@@ -229,12 +229,27 @@ fn a_small_benchmark_run_measures_every_scenario_beside_pgbench_without_a_failed
             "get-complaint",
             "list-my-work",
             "hand-off-and-accept",
-            "get-customer"
+            "get-customer",
+            "broadcast"
         ]
     );
     for s in scenarios {
         assert!(s["ok"].as_u64().expect("ok") > 0, "{s}");
         assert_eq!(s["errors"], serde_json::json!({}), "{s}");
+        if s["scenario"] == "broadcast" {
+            // Every member reached through the loopback receiver, once.
+            let b = &s["broadcast"];
+            assert_eq!(b["finished"], true, "{s}");
+            assert!(b["audience"].as_u64().expect("an audience") > 0, "{s}");
+            assert_eq!(b["delivered"], b["audience"], "{s}");
+            assert_eq!(
+                (b["lost"].as_u64(), b["duplicates"].as_u64()),
+                (Some(0), Some(0)),
+                "{s}"
+            );
+            assert!(b["queued_within_s"].as_f64().is_some(), "{s}");
+            continue;
+        }
         let (p50, p99) = (
             s["p50_ms"].as_f64().expect("p50"),
             s["p99_ms"].as_f64().expect("p99"),

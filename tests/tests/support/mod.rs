@@ -290,6 +290,7 @@ impl Suite {
         }
         let port = free_port();
         let complaints_port = free_port();
+        let notifications_port = free_port();
         let dev_secret = redress_platform::auth::generate_dev_secret();
         let vars = vec![
             (
@@ -307,6 +308,10 @@ impl Suite {
             (
                 "REDRESS_COMPLAINTS__LISTEN".into(),
                 format!("127.0.0.1:{complaints_port}"),
+            ),
+            (
+                "REDRESS_NOTIFICATIONS__LISTEN".into(),
+                format!("127.0.0.1:{notifications_port}"),
             ),
             (
                 "REDRESS_AUTH__DEV_SECRET".into(),
