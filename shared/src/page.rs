@@ -8,7 +8,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::Timestamp;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::FieldViolations;
 
 /// The page size when a request asks for none.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -138,9 +142,51 @@ pub fn next_page<T>(
     }
 }
 
+/// Reads a page request for the list whose filters hash to `fingerprint`:
+/// the page size, and the cursor of the token (none on the first page),
+/// recording a violation per bad field.
+pub fn page_args(
+    v: &mut FieldViolations,
+    page_size: i32,
+    page_token: &str,
+    fingerprint: Fingerprint,
+) -> (Option<u32>, Option<Vec<u8>>) {
+    let size = v.check("page_size", self::page_size(page_size));
+    let after = v
+        .check("page_token", PageToken::decode(page_token, fingerprint))
+        .flatten();
+    (size, after)
+}
+
+/// A `(time, id)` keyset cursor, for lists ordered by creation time and id.
+pub fn encode_time_id(time: Timestamp, id: Uuid) -> Vec<u8> {
+    let mut bytes = time.as_nanosecond().to_be_bytes().to_vec();
+    bytes.extend_from_slice(id.as_bytes());
+    bytes
+}
+
+/// The `(time, id)` of a cursor made by [`encode_time_id`].
+pub fn decode_time_id(bytes: &[u8]) -> Result<(Timestamp, Uuid), PageError> {
+    if bytes.len() != 32 {
+        return Err(PageError::Malformed);
+    }
+    let (time, id) = bytes.split_at(16);
+    let nanos = i128::from_be_bytes(time.try_into().map_err(|_| PageError::Malformed)?);
+    let time = Timestamp::from_nanosecond(nanos).map_err(|_| PageError::Malformed)?;
+    let id = Uuid::from_slice(id).map_err(|_| PageError::Malformed)?;
+    Ok((time, id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_and_id_cursor_reads_back_and_a_short_one_is_malformed() {
+        let (time, id) = (Timestamp::now(), Uuid::now_v7());
+        assert_eq!(decode_time_id(&encode_time_id(time, id)), Ok((time, id)));
+        assert_eq!(decode_time_id(&[0; 31]), Err(PageError::Malformed));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -29,6 +29,16 @@ pub use pool::{PoolSettings, connect, connect_with};
 pub use provision::provision;
 pub use url::{database_url, derive_password, login_url};
 
+/// A stored timestamp as jiff's.
+pub fn ts(value: jiff_sqlx::Timestamp) -> jiff::Timestamp {
+    value.to_jiff()
+}
+
+/// An optional stored timestamp as jiff's.
+pub fn ts_opt(value: Option<jiff_sqlx::Timestamp>) -> Option<jiff::Timestamp> {
+    value.map(jiff_sqlx::Timestamp::to_jiff)
+}
+
 use sqlx::migrate::{MigrateError, Migrator};
 
 /// A service's schema and the migrations that build it.

@@ -11,7 +11,6 @@ pub mod sla;
 pub mod stats;
 pub mod teams;
 
-use jiff::Timestamp;
 
 pub use redress_platform::db::StoreError;
 
@@ -37,12 +36,4 @@ pub(crate) fn optional_code<T>(
     }
 }
 
-/// A stored timestamp as jiff's.
-pub(crate) fn ts(value: jiff_sqlx::Timestamp) -> Timestamp {
-    value.to_jiff()
-}
-
-/// An optional stored timestamp as jiff's.
-pub(crate) fn ts_opt(value: Option<jiff_sqlx::Timestamp>) -> Option<Timestamp> {
-    value.map(jiff_sqlx::Timestamp::to_jiff)
-}
+pub(crate) use redress_platform::db::{ts, ts_opt};

@@ -9,7 +9,6 @@ pub mod codes;
 pub mod customers;
 pub mod standing;
 
-use jiff::Timestamp;
 
 pub use redress_platform::db::StoreError;
 
@@ -19,12 +18,4 @@ impl From<codes::UnknownCode> for StoreError {
     }
 }
 
-/// A stored timestamp as jiff's.
-pub(crate) fn ts(value: jiff_sqlx::Timestamp) -> Timestamp {
-    value.to_jiff()
-}
-
-/// An optional stored timestamp as jiff's.
-pub(crate) fn ts_opt(value: Option<jiff_sqlx::Timestamp>) -> Option<Timestamp> {
-    value.map(jiff_sqlx::Timestamp::to_jiff)
-}
+pub(crate) use redress_platform::db::{ts, ts_opt};

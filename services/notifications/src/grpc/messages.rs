@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use prost::Message as _;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::{Claim, fingerprint_of, replay, request_id_field};
+use redress_platform::names;
 use redress_platform::page::{self, Fingerprint};
 use redress_platform::wire::{self, WireEnum};
 use redress_proto::notifications::v1 as pb;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::convert::{self, channel_list};
-use super::{NotificationApi, id_of, paging, read_time_cursor, time_cursor};
+use super::{NotificationApi, id_of, paging, time_id};
 use crate::domain::channel::Channel;
 use crate::domain::delivery::State;
 use crate::domain::template::check_kind;
@@ -150,8 +151,7 @@ impl NotificationApi {
         } else {
             v.check(
                 "message.complaint",
-                id_of(&complaint, "complaints", "message.complaint")
-                    .map_err(|_| "must be complaints/{uuid}"),
+                names::parse_id(&complaint, "complaints/", "complaints/{uuid}"),
             )
         };
         v.into_result()?;
@@ -204,7 +204,7 @@ impl NotificationApi {
         &self,
         r: pb::GetMessageRequest,
     ) -> Result<pb::GetMessageResponse, ApiError> {
-        let id = id_of(&r.name, "messages", "name")?;
+        let id = id_of(&r.name, "messages/{uuid}", "name")?;
         let mut conn = self.pool.acquire().await?;
         let row = messages::get(&mut conn, id)
             .await?
@@ -240,16 +240,14 @@ impl NotificationApi {
             Some(pb::list_messages_request::Filter::Complaint(name)) => {
                 let id = v.check(
                     "complaint",
-                    id_of(&name, "complaints", "complaint")
-                        .map_err(|_| "must be complaints/{uuid}"),
+                    names::parse_id(&name, "complaints/", "complaints/{uuid}"),
                 );
                 (id.map(Filter::Complaint), name)
             }
             Some(pb::list_messages_request::Filter::Broadcast(name)) => {
                 let id = v.check(
                     "broadcast",
-                    id_of(&name, "broadcasts", "broadcast")
-                        .map_err(|_| "must be broadcasts/{uuid}"),
+                    names::parse_id(&name, "broadcasts/", "broadcasts/{uuid}"),
                 );
                 (id.map(Filter::Broadcast), name)
             }
@@ -272,10 +270,10 @@ impl NotificationApi {
             .collect();
         let fingerprint = Fingerprint::of(&[b"messages", key.as_bytes(), &codes]);
         let (size, cursor) = paging(page_size, &page_token, fingerprint)?;
-        let after = cursor.map(|c| read_time_cursor(&c)).transpose()?;
+        let after = cursor.map(|c| time_id(&c)).transpose()?;
         let rows = messages::list(&self.pool, &filter, &wanted, after, size + 1).await?;
         let (rows, next_page_token) = page::next_page(rows, size, fingerprint, |m| {
-            time_cursor(m.create_time, m.id)
+            page::encode_time_id(m.create_time, m.id)
         });
         Ok(pb::ListMessagesResponse {
             messages: rows.iter().map(|m| convert::message(m, &[])).collect(),
@@ -287,7 +285,7 @@ impl NotificationApi {
         &self,
         r: pb::CancelMessageRequest,
     ) -> Result<pb::CancelMessageResponse, ApiError> {
-        let id = id_of(&r.name, "messages", "name")?;
+        let id = id_of(&r.name, "messages/{uuid}", "name")?;
         let mut tx = self.pool.begin().await?;
         let (cancelled, row) = messages::cancel(&mut tx, id, self.clock.now())
             .await?
@@ -463,7 +461,7 @@ impl NotificationApi {
         &self,
         r: pb::GetBroadcastRequest,
     ) -> Result<pb::GetBroadcastResponse, ApiError> {
-        let id = id_of(&r.name, "broadcasts", "name")?;
+        let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
         let mut conn = self.pool.acquire().await?;
         let row = broadcasts::get(&mut conn, id)
             .await?
@@ -477,7 +475,7 @@ impl NotificationApi {
         &self,
         r: pb::GetBroadcastProgressRequest,
     ) -> Result<pb::GetBroadcastProgressResponse, ApiError> {
-        let id = id_of(&r.name, "broadcasts", "name")?;
+        let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
         let mut conn = self.pool.acquire().await?;
         let row = broadcasts::get(&mut conn, id)
             .await?
@@ -504,7 +502,7 @@ impl NotificationApi {
         &self,
         r: pb::CancelBroadcastRequest,
     ) -> Result<pb::CancelBroadcastResponse, ApiError> {
-        let id = id_of(&r.name, "broadcasts", "name")?;
+        let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
         let mut tx = self.pool.begin().await?;
         let cancelled = broadcasts::cancel(&mut tx, id, self.clock.now())
             .await?

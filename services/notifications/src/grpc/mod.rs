@@ -11,8 +11,9 @@ mod templates;
 use std::sync::Arc;
 
 use redress_platform::clock::SharedClock;
-use redress_platform::error::{ApiError, ErrorDomain};
-use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::error::{ApiError, ErrorDomain, FieldViolations};
+use redress_platform::names;
+use redress_platform::page::{self, Fingerprint};
 use redress_proto::notifications::v1 as pb;
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
@@ -56,51 +57,29 @@ fn reply<T>(result: Result<T, ApiError>) -> Answer<T> {
     result.map(Response::new).map_err(|e| e.into_status(DOMAIN))
 }
 
-/// The id of a `{collection}/{uuid}` name.
-pub(crate) fn id_of(name: &str, collection: &str, field: &str) -> Result<Uuid, ApiError> {
-    let shape = format!("must be {collection}/{{uuid}}");
-    name.strip_prefix(collection)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .filter(|id| format!("{collection}/{id}") == name)
-        .ok_or_else(|| {
-            if name.is_empty() {
-                ApiError::invalid(field, "is required")
-            } else {
-                ApiError::invalid(field, shape)
-            }
-        })
+/// The id of a name of `shape` (such as `messages/{uuid}`) in `field`.
+pub(crate) fn id_of(name: &str, shape: &'static str, field: &str) -> Result<Uuid, ApiError> {
+    names::parse_id(name, shape.trim_end_matches("{uuid}"), shape)
+        .map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
-/// Page size and the decoded cursor of a page token.
+/// Page size and the decoded cursor of a page token (the platform's
+/// reading, as one error).
 pub(crate) fn paging(
     size: i32,
     token: &str,
     fingerprint: Fingerprint,
 ) -> Result<(u32, Option<Vec<u8>>), ApiError> {
-    let size = page::page_size(size).map_err(|e| ApiError::invalid("page_size", e.to_string()))?;
-    let cursor = PageToken::decode(token, fingerprint)
-        .map_err(|e| ApiError::invalid("page_token", e.to_string()))?;
-    Ok((size, cursor))
+    let mut v = FieldViolations::new();
+    let (size, cursor) = page::page_args(&mut v, size, token, fingerprint);
+    v.into_result()?;
+    Ok((size.unwrap_or(page::DEFAULT_PAGE_SIZE), cursor))
 }
 
-/// A `(time, id)` keyset cursor.
-pub(crate) fn time_cursor(t: jiff::Timestamp, id: Uuid) -> Vec<u8> {
-    let mut bytes = t.as_microsecond().to_be_bytes().to_vec();
-    bytes.extend_from_slice(id.as_bytes());
-    bytes
-}
-
-/// Reads a `(time, id)` keyset cursor.
-pub(crate) fn read_time_cursor(bytes: &[u8]) -> Result<(jiff::Timestamp, Uuid), ApiError> {
-    let bad = || ApiError::invalid("page_token", "is not a token of this list");
-    if bytes.len() != 24 {
-        return Err(bad());
-    }
-    let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| bad())?);
-    let t = jiff::Timestamp::from_microsecond(micros).map_err(|_| bad())?;
-    let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
-    Ok((t, id))
+/// The `(time, id)` of a page token's cursor.
+pub(crate) fn time_id(cursor: &[u8]) -> Result<(jiff::Timestamp, Uuid), ApiError> {
+    page::decode_time_id(cursor)
+        .map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))
 }
 
 #[tonic::async_trait]

@@ -7,7 +7,7 @@ use redress_proto::notifications::v1 as pb;
 use uuid::Uuid;
 
 use super::convert::{self, channel_list, channel_opt};
-use super::{NotificationApi, id_of, paging, read_time_cursor, time_cursor};
+use super::{NotificationApi, id_of, paging, time_id};
 use crate::domain::channel::Channel;
 use crate::domain::locale::Locale;
 use crate::domain::preferences::{OptOut, QuietHours};
@@ -312,10 +312,10 @@ impl NotificationApi {
         let who = who.map(|r| r.to_string()).unwrap_or_default();
         let fingerprint = Fingerprint::of(&[b"inbox", who.as_bytes(), &[u8::from(unread_only)]]);
         let (size, cursor) = paging(page_size, &page_token, fingerprint)?;
-        let after = cursor.map(|c| read_time_cursor(&c)).transpose()?;
+        let after = cursor.map(|c| time_id(&c)).transpose()?;
         let rows = inbox::list(&self.pool, &who, unread_only, after, size + 1).await?;
         let (rows, next_page_token) = page::next_page(rows, size, fingerprint, |i| {
-            time_cursor(i.create_time, i.message_id)
+            page::encode_time_id(i.create_time, i.message_id)
         });
         let unread_count = inbox::unread(&self.pool, &who).await?;
         Ok(pb::ListInboxResponse {
@@ -348,7 +348,7 @@ impl NotificationApi {
         }
         let mut ids: Vec<Uuid> = Vec::new();
         for (i, name) in r.messages.iter().enumerate() {
-            match id_of(name, "messages", "messages") {
+            match id_of(name, "messages/{uuid}", "messages") {
                 Ok(id) => ids.push(id),
                 Err(_) => v.add(format!("messages[{i}]"), "must be messages/{uuid}"),
             }

@@ -78,7 +78,7 @@ impl NotificationApi {
         &self,
         r: pb::GetTemplateRequest,
     ) -> Result<pb::GetTemplateResponse, ApiError> {
-        let id = id_of(&r.name, "templates", "name")?;
+        let id = id_of(&r.name, "templates/{uuid}", "name")?;
         if r.version < 0 {
             return Err(ApiError::invalid("version", "must not be negative"));
         }
@@ -134,7 +134,7 @@ impl NotificationApi {
         let Some(t) = r.template else {
             return Err(ApiError::invalid("template", "is required"));
         };
-        let id = id_of(&t.name, "templates", "template.name")?;
+        let id = id_of(&t.name, "templates/{uuid}", "template.name")?;
         let etag = t.etag.clone();
         let mut v = FieldViolations::new();
         let wanted = validated(t, &mut v, self.clock.now());

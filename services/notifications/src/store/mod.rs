@@ -14,15 +14,7 @@ use jiff::Timestamp;
 
 pub use redress_platform::db::StoreError;
 
-/// A stored timestamp as jiff's.
-pub(crate) fn ts(value: jiff_sqlx::Timestamp) -> Timestamp {
-    value.to_jiff()
-}
-
-/// An optional stored timestamp as jiff's.
-pub(crate) fn ts_opt(value: Option<jiff_sqlx::Timestamp>) -> Option<Timestamp> {
-    value.map(jiff_sqlx::Timestamp::to_jiff)
-}
+pub(crate) use redress_platform::db::{ts, ts_opt};
 
 /// Microseconds since the epoch, for binding arrays of times (read back in
 /// SQL with `micros()`-style arithmetic).
