@@ -9,7 +9,6 @@
 //! payload's plain values as template variables, and the worker reads the
 //! customer's name and addresses from the customers service when it sends.
 
-use futures::FutureExt as _;
 use redress_platform::clock::SharedClock;
 use redress_platform::outbox::{BoxError, Event, EventHandler};
 use serde::Deserialize;
@@ -275,7 +274,6 @@ impl EventHandler for TriggerHandler {
             }
             Ok(())
         }
-        .boxed()
     }
 }
 

@@ -460,7 +460,8 @@ async fn a_broadcast_reaches_every_listed_customer_once_and_an_empty_audience_is
 
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_a_killed_worker_held_are_taken_over_when_its_lease_lapses_and_sent_once() {
-    // No workers of its own: the test plays the worker that dies.
+    // The service's own workers run; the test also plays a worker that
+    // claims messages and dies before sending them.
     let app = spawn_app_with(|s| redress_notifications::Settings {
         lease_seconds: 30,
         ..s

@@ -11,7 +11,6 @@ pub mod sla;
 pub mod stats;
 pub mod teams;
 
-
 pub use redress_platform::db::StoreError;
 
 /// A stored code read back as its value, or a [`StoreError::Corrupt`].

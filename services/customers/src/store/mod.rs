@@ -9,7 +9,6 @@ pub mod codes;
 pub mod customers;
 pub mod standing;
 
-
 pub use redress_platform::db::StoreError;
 
 impl From<codes::UnknownCode> for StoreError {

@@ -39,7 +39,6 @@ use crate::channels::{Accepted, Envelope, SendError, Transport};
 use crate::directory::CustomerDirectory;
 use crate::domain::channel::Channel;
 use crate::domain::delivery::{Next, Outcome, Progress, RetryPolicy, State, after_attempt};
-use crate::domain::locale::Locale;
 use crate::domain::preferences::{CAP_WINDOW, Decision, RecentSends, decide};
 use crate::domain::template::{RecipientView, render};
 use crate::settings::Settings;
@@ -167,7 +166,12 @@ impl Worker {
         };
         let since = now.checked_sub(CAP_WINDOW).unwrap_or(now);
         let names: Vec<String> = names.into_iter().collect();
-        let mut recent = store::messages::recent_sends(&self.pool, &names, since).await?;
+        // Only non-critical messages are capped (a crisis broadcast skips this).
+        let mut recent = if claimed.iter().all(|c| c.critical) {
+            HashMap::new()
+        } else {
+            store::messages::recent_sends(&self.pool, &names, since).await?
+        };
 
         let mut finished = Vec::with_capacity(taken);
         let mut going = Vec::with_capacity(taken);
@@ -268,7 +272,7 @@ impl Worker {
                     index += 1;
                     channel_attempts = 0;
                 }
-                Decision::Hold(until, reason) if channel != Channel::InApp => {
+                Decision::Hold(until, reason) => {
                     let index = i32::try_from(index).unwrap_or(0);
                     let attempts = i32::try_from(channel_attempts).unwrap_or(0);
                     return Err(Box::new(finished(
@@ -284,7 +288,7 @@ impl Worker {
                         None,
                     )));
                 }
-                Decision::Hold(..) | Decision::Send => {
+                Decision::Send => {
                     if !claimed.critical {
                         let entry =
                             recent
@@ -449,14 +453,14 @@ impl Worker {
         templates: &[TemplateRow],
         variables: &BTreeMap<String, String>,
     ) -> (Outcome, i32, Option<InboxRecord>) {
-        let locale = Locale::parse(&who.locale).unwrap_or_default();
         let style = if who.familiar { "familiar" } else { "formal" };
-        let Some(template) = choose(templates, &claimed.kind, Some(channel), &locale, style) else {
+        let Some(template) = choose(templates, &claimed.kind, Some(channel), &who.locale, style)
+        else {
             return (Outcome::Refused("NO_TEMPLATE".into()), 0, None);
         };
         let view = RecipientView {
             name: who.display_name.clone(),
-            locale: who.locale.clone(),
+            locale: who.locale.as_str().to_owned(),
         };
         let rendered = match render(
             &template.subject,

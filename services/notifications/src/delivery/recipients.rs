@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::channels::Address;
 use crate::directory::CustomerDirectory;
 use crate::domain::channel::Channel;
+use crate::domain::locale::Locale;
 use crate::domain::preferences::{OptOut, Preferences};
 use crate::domain::recipient::Recipient;
 use crate::settings::Settings;
@@ -21,8 +22,8 @@ use crate::store::{self, StoreError};
 pub struct Resolved {
     /// The name to greet them by.
     pub display_name: String,
-    /// Their locale tag ('' for the default).
-    pub locale: String,
+    /// Their locale (the default when unknown or not a valid tag).
+    pub locale: Locale,
     /// Their zone.
     pub zone: TimeZone,
     /// Whether they like familiar address.
@@ -128,7 +129,7 @@ pub async fn resolve(
                 addresses.insert(Channel::Webhook, Address::Gateway);
                 Ok(Resolved {
                     display_name: c.display_name.clone(),
-                    locale: c.locale.clone(),
+                    locale: Locale::parse(&c.locale).unwrap_or_default(),
                     zone: zone_of(&c.time_zone),
                     familiar: c.familiar,
                     channels,
@@ -139,11 +140,15 @@ pub async fn resolve(
         };
         resolved.insert(name, entry);
     }
-    let contacts: HashMap<String, store::contacts::ContactRow> = store::contacts::of(pool, &staff)
-        .await?
-        .into_iter()
-        .map(|c| (c.recipient.clone(), c))
-        .collect();
+    let contacts: HashMap<String, store::contacts::ContactRow> = if staff.is_empty() {
+        HashMap::new()
+    } else {
+        store::contacts::of(pool, &staff)
+            .await?
+            .into_iter()
+            .map(|c| (c.recipient.clone(), c))
+            .collect()
+    };
     for name in staff {
         let contact = contacts.get(&name);
         let mut channels: Vec<Channel> = contact
@@ -184,7 +189,9 @@ pub async fn resolve(
             name.clone(),
             Ok(Resolved {
                 display_name,
-                locale: contact.map(|c| c.locale.clone()).unwrap_or_default(),
+                locale: contact
+                    .and_then(|c| Locale::parse(&c.locale).ok())
+                    .unwrap_or_default(),
                 zone: zone_of(contact.map(|c| c.time_zone.as_str()).unwrap_or("")),
                 familiar: false,
                 channels,

@@ -11,6 +11,7 @@
 //! - A **daily cap**: at most so many non-critical messages in any 24
 //!   hours; one more is held until the oldest of them is 24 hours old.
 //!   Critical messages pass and are not counted.
+//! - The in-app inbox is never held: it waits to be opened.
 
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
@@ -132,7 +133,9 @@ pub fn decide(
     {
         return Decision::OptedOut;
     }
-    if critical {
+    // The inbox waits to be opened: it disturbs nobody at night, so neither
+    // quiet hours nor the cap hold it.
+    if critical || channel == Channel::InApp {
         return Decision::Send;
     }
     if let Some(release) = preferences
@@ -259,6 +262,24 @@ mod tests {
             decide(&prefs, "crisis", Channel::Email, true, now, &taipei, full),
             Decision::OptedOut
         );
+    }
+
+    #[test]
+    fn the_inbox_is_never_held() {
+        let full = RecentSends {
+            count: 3,
+            oldest: Some(at("2026-11-23T10:00:00Z")),
+        };
+        let decision = decide(
+            &night(),
+            "service",
+            Channel::InApp,
+            false,
+            at("2026-11-23T15:30:00Z"),
+            &zone("Asia/Taipei"),
+            full,
+        );
+        assert_eq!(decision, Decision::Send);
     }
 
     #[test]

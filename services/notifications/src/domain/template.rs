@@ -13,6 +13,7 @@
 //! interpreted as markup.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use minijinja::{AutoEscape, Environment, Error, State, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -95,7 +96,7 @@ pub fn check(subject: &str, body: &str, variables: &[String]) -> Vec<Problem> {
 }
 
 fn check_source(source: &str, declared: &BTreeSet<&str>) -> Result<(), String> {
-    let env = environment();
+    let env = &*ENVIRONMENT;
     let template = env.template_from_str(source).map_err(|e| {
         format!(
             "is not a valid template: {}",
@@ -186,7 +187,7 @@ pub fn render(
         })
         .collect();
     context.insert(RECIPIENT, Value::from_serialize(recipient));
-    let env = environment();
+    let env = &*ENVIRONMENT;
     let name = match channel {
         Some(Channel::InApp) => "body.html",
         Some(Channel::Chat) => "body.chat",
@@ -216,8 +217,12 @@ fn one_line(subject: &str) -> String {
         .to_owned()
 }
 
-/// The environment every template runs in: strict about undefined values,
-/// escaping by the name's extension, and bounded work.
+/// The environment every template runs in, built once: strict about
+/// undefined values, escaping by the name's extension, and bounded work.
+/// Rendering a string template does not change it, so the delivery workers
+/// share it.
+static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);

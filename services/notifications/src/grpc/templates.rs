@@ -253,8 +253,8 @@ impl NotificationApi {
             },
         })?;
         Ok(pb::PreviewTemplateResponse {
+            template_version: if name.is_empty() { 0 } else { row.version },
             template: name,
-            template_version: if row.version > 0 { row.version } else { 0 },
             locale: row.locale,
             subject: rendered.subject,
             body: rendered.body,

@@ -118,19 +118,6 @@ pub async fn enqueue(
     Ok(done.rows_affected())
 }
 
-/// The id of the message queued under `dedupe_key`, if any.
-pub async fn id_by_key(
-    conn: &mut PgConnection,
-    dedupe_key: &str,
-) -> Result<Option<Uuid>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM messages WHERE dedupe_key = $1")
-            .bind(dedupe_key)
-            .fetch_optional(conn)
-            .await?,
-    )
-}
-
 /// A message a worker has claimed.
 #[derive(Debug, Clone)]
 pub struct Claimed {

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use redress_notifications::channels::receiver::Receiver;
+use redress_notifications::domain::delivery::State;
 use redress_platform::auth::{Role, mint_dev_token};
+use redress_platform::wire::WireEnum as _;
 use redress_proto::customers::v1 as cpb;
 use redress_proto::notifications::v1 as pb;
 use redress_proto::notifications::v1::notification_service_client::NotificationServiceClient;
@@ -235,17 +237,13 @@ pub async fn run(
     })
 }
 
-/// Whether a message in this state is done with.
+/// Whether a message in this wire state is done with (the service's own
+/// state machine says).
 fn is_final(state: i32) -> bool {
-    [
-        pb::MessageState::Sent,
-        pb::MessageState::Delivered,
-        pb::MessageState::Failed,
-        pb::MessageState::Bounced,
-        pb::MessageState::Cancelled,
-    ]
-    .iter()
-    .any(|s| *s as i32 == state)
+    State::from_wire(state)
+        .ok()
+        .flatten()
+        .is_some_and(State::is_final)
 }
 
 /// Looks up every message of `broadcast` at the receiver: how many it saw
