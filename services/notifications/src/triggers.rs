@@ -261,19 +261,12 @@ impl TriggerHandler {
 }
 
 impl EventHandler for TriggerHandler {
-    fn handle<'a>(
-        &'a mut self,
-        conn: &'a mut PgConnection,
-        event: &'a Event,
-    ) -> impl std::future::Future<Output = Result<(), BoxError>> + Send + 'a {
-        async move {
-            let planned = plan(event, &self.triggers);
-            if !planned.is_empty() {
-                let now = self.clock.now();
-                messages::enqueue(conn, &planned, now).await?;
-            }
-            Ok(())
+    async fn handle(&mut self, conn: &mut PgConnection, event: &Event) -> Result<(), BoxError> {
+        let planned = plan(event, &self.triggers);
+        if !planned.is_empty() {
+            messages::enqueue(conn, &planned, self.clock.now()).await?;
         }
+        Ok(())
     }
 }
 
