@@ -2,7 +2,8 @@
 //! queued messages, a batch per transaction. Each message's dedupe key is
 //! (broadcast, recipient), so an expansion that dies half-way (its claim
 //! lapses) is simply run again by any replica and queues only what is
-//! missing. A cancelled broadcast stops at the next batch.
+//! missing. A cancelled broadcast stops at the next batch. Members added
+//! as `first` are queued, at a higher priority, before the rest.
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use crate::directory::CustomerDirectory;
 use crate::domain::channel::Channel;
+use crate::domain::delivery::priority;
 use crate::store::StoreError;
 use crate::store::broadcasts::{self, AudienceRow, BroadcastRow};
 use crate::store::messages::{self, NewMessage};
@@ -92,20 +94,28 @@ impl Expander {
             return Ok(false);
         };
         let queued = match &broadcast.audience {
-            AudienceRow::Customers => {
-                let mut after = String::new();
+            AudienceRow::Customers | AudienceRow::Assembled => {
                 let mut total = 0;
-                loop {
-                    let names =
-                        broadcasts::members(&self.pool, broadcast.id, &after, self.batch).await?;
-                    let Some(last) = names.last().cloned() else {
-                        break;
-                    };
-                    match self.queue(&broadcast, names).await? {
-                        Some(n) => total += n,
-                        None => return Ok(true),
+                for first in [true, false] {
+                    let mut after = String::new();
+                    loop {
+                        let names = broadcasts::members(
+                            &self.pool,
+                            broadcast.id,
+                            first,
+                            &after,
+                            self.batch,
+                        )
+                        .await?;
+                        let Some(last) = names.last().cloned() else {
+                            break;
+                        };
+                        match self.queue(&broadcast, names, first).await? {
+                            Some(n) => total += n,
+                            None => return Ok(true),
+                        }
+                        after = last;
                     }
-                    after = last;
                 }
                 total
             }
@@ -124,7 +134,7 @@ impl Expander {
                         .into_iter()
                         .map(|id: Uuid| format!("customers/{id}"))
                         .collect();
-                    match self.queue(&broadcast, names).await? {
+                    match self.queue(&broadcast, names, false).await? {
                         Some(n) => total += n,
                         None => return Ok(true),
                     }
@@ -137,12 +147,13 @@ impl Expander {
         Ok(true)
     }
 
-    /// Queues one batch and renews the claim in one transaction; `None`
-    /// when the broadcast was cancelled meanwhile.
+    /// Queues one batch (of `first` members or not) and renews the claim
+    /// in one transaction; `None` when the broadcast was cancelled meanwhile.
     async fn queue(
         &self,
         b: &BroadcastRow,
         names: Vec<String>,
+        first: bool,
     ) -> Result<Option<u64>, ExpandError> {
         let channels: Vec<Channel> = b
             .channels
@@ -158,7 +169,7 @@ impl Expander {
                 kind: b.kind.clone(),
                 category: b.category.clone(),
                 critical: b.critical,
-                priority: if b.critical { 1 } else { 0 },
+                priority: priority(b.critical, first),
                 variables: None::<Value>,
                 channels: channels.clone(),
                 complaint_id: None,

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::delivery::priority;
 use crate::domain::template::check_kind;
 use crate::store::messages::{self, NewMessage};
 
@@ -200,7 +201,7 @@ pub fn plan(event: &Event, triggers: &[Trigger]) -> Vec<NewMessage> {
                 kind: t.kind.clone(),
                 category: t.category.clone(),
                 critical: t.critical,
-                priority: 0,
+                priority: priority(t.critical, false),
                 variables: Some(variables(event)),
                 channels: Vec::new(),
                 complaint_id,

@@ -459,6 +459,160 @@ async fn a_broadcast_reaches_every_listed_customer_once_and_an_empty_audience_is
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_assembled_broadcast_takes_members_in_batches_and_reaches_the_first_ones_first() {
+    // One worker sending one at a time, so arrival order is claim order.
+    let app = spawn_app_with(|s| redress_notifications::Settings {
+        workers: 1,
+        claim_batch: 2,
+        send_concurrency: 1,
+        ..s
+    })
+    .await;
+    app.template(
+        "crisis.statement",
+        pb::Channel::Unspecified,
+        "",
+        "{{ recipient.name }}: {{ what }}",
+        &["what"],
+    )
+    .await;
+    let mut heavy = Vec::new();
+    let mut normal = Vec::new();
+    for i in 0..4 {
+        heavy.push(app.customer(&format!("Heavy {i}"), "en", "UTC").await);
+    }
+    for i in 0..8 {
+        normal.push(app.customer(&format!("Normal {i}"), "en", "UTC").await);
+    }
+    let created = app
+        .client()
+        .create_broadcast(pb::CreateBroadcastRequest {
+            broadcast: Some(pb::Broadcast {
+                audience: Some(pb::Audience {
+                    members: Some(pb::audience::Members::Assembled(pb::AssembledAudience {})),
+                }),
+                kind: "crisis.statement".into(),
+                critical: true,
+                variables: vars(&[("what", "the outage is fixed")]),
+                channels: vec![pb::Channel::Webhook as i32],
+                ..pb::Broadcast::default()
+            }),
+            request_id: Uuid::now_v7().to_string(),
+        })
+        .await
+        .expect("created")
+        .into_inner()
+        .broadcast
+        .expect("b");
+    assert_eq!(created.state, pb::BroadcastState::Assembling as i32);
+    let start = || pb::StartBroadcastRequest {
+        name: created.name.clone(),
+    };
+    let add = |members: &[String], first: bool| pb::AddBroadcastMembersRequest {
+        name: created.name.clone(),
+        members: members.to_vec(),
+        first,
+    };
+
+    // Nobody yet: it cannot start.
+    let status = app
+        .client()
+        .start_broadcast(start())
+        .await
+        .expect_err("empty");
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert!(status.message().contains("no member"), "{status:?}");
+    // Bad names are refused one violation each, and nothing is added.
+    let status = app
+        .client()
+        .add_broadcast_members(add(
+            &[normal[0].clone(), "agents/x".into(), "bob".into()],
+            false,
+        ))
+        .await
+        .expect_err("refused");
+    assert_eq!(violations(&status), ["members[1]", "members[2]"]);
+
+    // Normal members in two calls (overlapping: kept once), then the
+    // heavily affected, one of whom was already added as normal.
+    let added = app
+        .client()
+        .add_broadcast_members(add(&normal[..5], false))
+        .await
+        .expect("added")
+        .into_inner();
+    assert_eq!((added.added_count, added.member_count), (5, 5));
+    let added = app
+        .client()
+        .add_broadcast_members(add(&normal[3..], false))
+        .await
+        .expect("added")
+        .into_inner();
+    assert_eq!((added.added_count, added.member_count), (3, 8));
+    let mut first = heavy.clone();
+    first.push(normal[7].clone());
+    let added = app
+        .client()
+        .add_broadcast_members(add(&first, true))
+        .await
+        .expect("added")
+        .into_inner();
+    assert_eq!((added.added_count, added.member_count), (4, 12));
+    // Nothing goes before the start.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.gateway.total(), 0);
+
+    let started = app
+        .client()
+        .start_broadcast(start())
+        .await
+        .expect("started")
+        .into_inner()
+        .broadcast
+        .expect("b");
+    assert_eq!(started.member_count, 12);
+    assert_ne!(started.state, pb::BroadcastState::Assembling as i32);
+    let status = app
+        .client()
+        .add_broadcast_members(add(&normal[..1], false))
+        .await
+        .expect_err("started already");
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    let status = app
+        .client()
+        .start_broadcast(start())
+        .await
+        .expect_err("twice");
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+
+    for _ in 0..500 {
+        if app.gateway.distinct() == 12 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!((app.gateway.distinct(), app.gateway.total()), (12, 12));
+    let order: Vec<String> = app
+        .gateway
+        .bodies()
+        .iter()
+        .map(|b| b["body"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let (went_first, went_after) = order.split_at(5);
+    assert!(
+        went_first
+            .iter()
+            .all(|b| b.starts_with("Heavy") || b.starts_with("Normal 7")),
+        "the first five were not the first tier: {order:?}"
+    );
+    assert!(
+        went_after.iter().all(|b| b.starts_with("Normal")),
+        "{order:?}"
+    );
+    assert!(order.iter().all(|b| b.ends_with(": the outage is fixed")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn messages_a_killed_worker_held_are_taken_over_when_its_lease_lapses_and_sent_once() {
     // The service's own workers run; the test also plays a worker that
     // claims messages and dies before sending them.

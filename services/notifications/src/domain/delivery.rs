@@ -277,3 +277,10 @@ mod tests {
         );
     }
 }
+
+/// The order workers take queued messages in, higher first: critical
+/// messages before the rest, and within each, a broadcast's `first`
+/// members (a crisis's heavily affected) before the others.
+pub fn priority(critical: bool, first: bool) -> i16 {
+    2 * i16::from(critical) + i16::from(first)
+}

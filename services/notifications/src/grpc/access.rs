@@ -96,6 +96,14 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         BROADCASTERS,
     ),
     (
+        "/redress.notifications.v1.NotificationService/AddBroadcastMembers",
+        BROADCASTERS,
+    ),
+    (
+        "/redress.notifications.v1.NotificationService/StartBroadcast",
+        BROADCASTERS,
+    ),
+    (
         "/redress.notifications.v1.NotificationService/ListInbox",
         STAFF,
     ),

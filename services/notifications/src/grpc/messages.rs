@@ -1,5 +1,5 @@
-//! Message and broadcast handlers: send, get, list, cancel; create a
-//! broadcast, read it and its progress, cancel it.
+//! Message handlers: send, get, list, cancel (and the checks broadcasts
+//! share).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,7 +8,7 @@ use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::{Claim, fingerprint_of, replay, request_id_field};
 use redress_platform::names;
 use redress_platform::page::{self, Fingerprint};
-use redress_platform::wire::{self, WireEnum};
+use redress_platform::wire::WireEnum;
 use redress_proto::notifications::v1 as pb;
 use serde_json::Value;
 use uuid::Uuid;
@@ -16,17 +16,13 @@ use uuid::Uuid;
 use super::convert::{self, channel_list};
 use super::{NotificationApi, id_of, paging, time_id};
 use crate::domain::channel::Channel;
-use crate::domain::delivery::State;
+use crate::domain::delivery::{State, priority};
 use crate::domain::template::check_kind;
-use crate::store::broadcasts::{self, AudienceRow, BroadcastRow};
 use crate::store::messages::{self, Filter, NewMessage};
 use crate::store::templates;
 
-/// The most customers a listed audience may name.
-pub const MAX_LISTED: usize = 100_000;
-
 /// The category of a kind when none is given: its first segment.
-fn category_of(kind: &str, category: String) -> String {
+pub(super) fn category_of(kind: &str, category: String) -> String {
     if category.is_empty() {
         kind.split('.').next().unwrap_or(kind).to_owned()
     } else {
@@ -34,7 +30,7 @@ fn category_of(kind: &str, category: String) -> String {
     }
 }
 
-fn check_category(category: &str, field: &str, v: &mut FieldViolations) {
+pub(super) fn check_category(category: &str, field: &str, v: &mut FieldViolations) {
     if !category.is_empty() && check_kind(category).is_err() {
         v.add(
             field,
@@ -47,7 +43,7 @@ impl NotificationApi {
     /// Checks that the kind has a template and that the variables given are
     /// exactly what its templates declare: a missing one per field, an
     /// unknown one per field.
-    async fn check_wording(
+    pub(super) async fn check_wording(
         &self,
         kind: &str,
         given: &BTreeMap<String, String>,
@@ -86,7 +82,7 @@ impl NotificationApi {
     }
 
     /// Refuses channels asked for that are not configured (in-app always is).
-    fn check_channels(&self, channels: &[Channel]) -> Result<(), ApiError> {
+    pub(super) fn check_channels(&self, channels: &[Channel]) -> Result<(), ApiError> {
         let missing: Vec<&str> = channels
             .iter()
             .filter(|c| **c != Channel::InApp && !self.transports.contains_key(c))
@@ -176,7 +172,7 @@ impl NotificationApi {
             kind: kind.clone(),
             category: category_of(&kind, category),
             critical,
-            priority: if critical { 1 } else { 0 },
+            priority: priority(critical, false),
             variables: Some(Value::Object(
                 given
                     .into_iter()
@@ -205,11 +201,17 @@ impl NotificationApi {
         r: pb::GetMessageRequest,
     ) -> Result<pb::GetMessageResponse, ApiError> {
         let id = id_of(&r.name, "messages/{uuid}", "name")?;
-        let mut conn = self.pool.acquire().await?;
-        let row = messages::get(&mut conn, id)
+        // One snapshot: a worker recording an attempt between the two reads
+        // would otherwise show its attempt on a message still sending.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let row = messages::get(&mut tx, id)
             .await?
             .ok_or_else(|| ApiError::not_found("Message", r.name.clone()))?;
-        let attempts = messages::attempts(&mut conn, id).await?;
+        let attempts = messages::attempts(&mut tx, id).await?;
+        tx.commit().await?;
         Ok(pb::GetMessageResponse {
             message: Some(convert::message(&row, &attempts)),
         })
@@ -304,264 +306,5 @@ impl NotificationApi {
         Ok(pb::CancelMessageResponse {
             message: Some(convert::message(&row, &[])),
         })
-    }
-
-    pub(super) async fn create_broadcast(
-        &self,
-        caller: &str,
-        r: pb::CreateBroadcastRequest,
-    ) -> Result<pb::CreateBroadcastResponse, ApiError> {
-        let fingerprint = fingerprint_of(&r, |r| r.request_id.clear());
-        let pb::CreateBroadcastRequest {
-            broadcast,
-            request_id,
-        } = r;
-        let Some(broadcast) = broadcast else {
-            return Err(ApiError::invalid("broadcast", "is required"));
-        };
-        let pb::Broadcast {
-            name: _,
-            audience,
-            kind,
-            category,
-            critical,
-            variables,
-            channels,
-            state: _,
-            queued_count: _,
-            create_time: _,
-            expand_time: _,
-        } = broadcast;
-        let mut v = FieldViolations::new();
-        let request_id = request_id_field(&mut v, &request_id);
-        v.check("broadcast.kind", check_kind(&kind));
-        check_category(&category, "broadcast.category", &mut v);
-        let given = convert::variables(&variables, "broadcast.variables", &mut v);
-        let channels = channel_list(&channels, "broadcast.channels", &mut v);
-        let (audience, members) = match audience.and_then(|a| a.members) {
-            None => {
-                v.add(
-                    "broadcast.audience",
-                    "is required: a list of customers or a selector",
-                );
-                (AudienceRow::Customers, vec![])
-            }
-            Some(pb::audience::Members::Customers(list)) => {
-                if list.names.is_empty() {
-                    v.add(
-                        "broadcast.audience.customers.names",
-                        "is empty; name at least one customer",
-                    );
-                } else if list.names.len() > MAX_LISTED {
-                    v.add(
-                        "broadcast.audience.customers.names",
-                        format!("names more than {MAX_LISTED}; use a selector"),
-                    );
-                }
-                let mut seen = BTreeSet::new();
-                for (i, name) in list.names.iter().enumerate() {
-                    match crate::domain::recipient::Recipient::parse(name) {
-                        Ok(r) if r.customer().is_some() => {
-                            if !seen.insert(name.as_str()) {
-                                v.add(
-                                    format!("broadcast.audience.customers.names[{i}]"),
-                                    "repeats a customer",
-                                );
-                            }
-                        }
-                        _ => v.add(
-                            format!("broadcast.audience.customers.names[{i}]"),
-                            "must be customers/{uuid}",
-                        ),
-                    }
-                }
-                (AudienceRow::Customers, list.names)
-            }
-            Some(pb::audience::Members::Selector(selector)) => {
-                (AudienceRow::Selector(selector.encode_to_vec()), vec![])
-            }
-        };
-        v.into_result()?;
-        self.check_wording(&kind, &given, "broadcast.variables")
-            .await?;
-        self.check_channels(&channels)?;
-        if let AudienceRow::Selector(bytes) = &audience {
-            self.check_selector_takes_someone(bytes).await?;
-        }
-
-        let mut tx = self.pool.begin().await?;
-        let claim =
-            Claim::take(&mut tx, "CreateBroadcast", request_id, caller, &fingerprint).await?;
-        if let Claim::Replay(bytes) = &claim {
-            return replay(bytes);
-        }
-        let now = self.clock.now();
-        let row = BroadcastRow {
-            id: Uuid::now_v7(),
-            kind: kind.clone(),
-            category: category_of(&kind, category),
-            critical,
-            variables: Value::Object(
-                given
-                    .into_iter()
-                    .map(|(k, v)| (k, Value::String(v)))
-                    .collect(),
-            ),
-            channels: channels.iter().map(|c| c.code().to_owned()).collect(),
-            audience,
-            state: "expanding".into(),
-            queued_count: 0,
-            created_by: caller.to_owned(),
-            create_time: now,
-            expand_time: None,
-        };
-        broadcasts::create(&mut tx, &row, &members).await?;
-        let answer = pb::CreateBroadcastResponse {
-            broadcast: Some(broadcast_of(&row)),
-        };
-        claim.finish(&mut tx, &answer.encode_to_vec()).await?;
-        tx.commit().await?;
-        Ok(answer)
-    }
-
-    /// A selector that takes nobody is refused at once (EMPTY_AUDIENCE).
-    async fn check_selector_takes_someone(&self, bytes: &[u8]) -> Result<(), ApiError> {
-        use futures::StreamExt as _;
-        let selector = redress_proto::customers::v1::CustomerSelector::decode(bytes)
-            .map_err(|_| ApiError::Internal)?;
-        let unavailable = |_| {
-            ApiError::Unavailable {
-            reason: "CUSTOMERS_UNAVAILABLE",
-            message: "the customers service is not reachable to resolve the selector; nothing was written; retry".into(),
-        }
-        };
-        let mut stream =
-            self.directory
-                .select(selector)
-                .await
-                .map_err(|status| match status.code() {
-                    tonic::Code::InvalidArgument => ApiError::invalid(
-                        "broadcast.audience.selector",
-                        status.message().to_owned(),
-                    ),
-                    _ => unavailable(status),
-                })?;
-        match stream.next().await {
-            Some(Ok(batch)) if !batch.is_empty() => Ok(()),
-            Some(Err(status)) => Err(unavailable(status)),
-            _ => Err(ApiError::FailedPrecondition {
-                reason: "EMPTY_AUDIENCE",
-                message: "the selector takes no customer; nothing was sent".into(),
-                allowed: vec!["widen the selector".into()],
-            }),
-        }
-    }
-
-    pub(super) async fn get_broadcast(
-        &self,
-        r: pb::GetBroadcastRequest,
-    ) -> Result<pb::GetBroadcastResponse, ApiError> {
-        let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
-        let mut conn = self.pool.acquire().await?;
-        let row = broadcasts::get(&mut conn, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Broadcast", r.name.clone()))?;
-        Ok(pb::GetBroadcastResponse {
-            broadcast: Some(broadcast_of(&row)),
-        })
-    }
-
-    pub(super) async fn get_broadcast_progress(
-        &self,
-        r: pb::GetBroadcastProgressRequest,
-    ) -> Result<pb::GetBroadcastProgressResponse, ApiError> {
-        let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
-        let mut conn = self.pool.acquire().await?;
-        let row = broadcasts::get(&mut conn, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Broadcast", r.name.clone()))?;
-        drop(conn);
-        let counts = broadcasts::progress(&self.pool, id).await?;
-        let total = counts.iter().map(|(_, n)| n).sum();
-        Ok(pb::GetBroadcastProgressResponse {
-            state: broadcast_state(&row.state),
-            total,
-            counts: counts
-                .into_iter()
-                .filter_map(|(code, count)| {
-                    State::from_code(&code).map(|s| pb::StateCount {
-                        state: s.to_wire(),
-                        count,
-                    })
-                })
-                .collect(),
-        })
-    }
-
-    pub(super) async fn cancel_broadcast(
-        &self,
-        r: pb::CancelBroadcastRequest,
-    ) -> Result<pb::CancelBroadcastResponse, ApiError> {
-        let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
-        let mut tx = self.pool.begin().await?;
-        let cancelled = broadcasts::cancel(&mut tx, id, self.clock.now())
-            .await?
-            .ok_or_else(|| ApiError::not_found("Broadcast", r.name.clone()))?;
-        let row = broadcasts::get(&mut tx, id)
-            .await?
-            .ok_or(ApiError::Internal)?;
-        tx.commit().await?;
-        Ok(pb::CancelBroadcastResponse {
-            broadcast: Some(broadcast_of(&row)),
-            cancelled_count: i64::try_from(cancelled).unwrap_or(i64::MAX),
-        })
-    }
-}
-
-fn broadcast_state(code: &str) -> i32 {
-    match code {
-        "expanding" => pb::BroadcastState::Expanding as i32,
-        "queued" => pb::BroadcastState::Queued as i32,
-        "cancelled" => pb::BroadcastState::Cancelled as i32,
-        _ => pb::BroadcastState::Unspecified as i32,
-    }
-}
-
-fn broadcast_of(b: &BroadcastRow) -> pb::Broadcast {
-    let members = match &b.audience {
-        AudienceRow::Customers => {
-            pb::audience::Members::Customers(pb::CustomerList { names: vec![] })
-        }
-        AudienceRow::Selector(bytes) => pb::audience::Members::Selector(
-            redress_proto::customers::v1::CustomerSelector::decode(bytes.as_slice())
-                .unwrap_or_default(),
-        ),
-    };
-    pb::Broadcast {
-        name: format!("broadcasts/{}", b.id),
-        audience: Some(pb::Audience {
-            members: Some(members),
-        }),
-        kind: b.kind.clone(),
-        category: b.category.clone(),
-        critical: b.critical,
-        variables: b
-            .variables
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        channels: b
-            .channels
-            .iter()
-            .map(|c| convert::channel_wire(c))
-            .collect(),
-        state: broadcast_state(&b.state),
-        queued_count: b.queued_count,
-        create_time: Some(wire::timestamp(b.create_time)),
-        expand_time: wire::timestamp_opt(b.expand_time),
     }
 }

@@ -3,10 +3,13 @@
 //! every error through [`ApiError::into_status`].
 
 pub mod access;
+mod broadcasts;
 pub mod convert;
 mod messages;
 mod recipients;
 mod templates;
+
+pub use broadcasts::{MAX_ADDED, MAX_LISTED};
 
 use std::sync::Arc;
 
@@ -191,6 +194,18 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         r: Request<pb::CancelBroadcastRequest>,
     ) -> Answer<pb::CancelBroadcastResponse> {
         reply(self.cancel_broadcast(r.into_inner()).await)
+    }
+    async fn add_broadcast_members(
+        &self,
+        r: Request<pb::AddBroadcastMembersRequest>,
+    ) -> Answer<pb::AddBroadcastMembersResponse> {
+        reply(self.add_broadcast_members(r.into_inner()).await)
+    }
+    async fn start_broadcast(
+        &self,
+        r: Request<pb::StartBroadcastRequest>,
+    ) -> Answer<pb::StartBroadcastResponse> {
+        reply(self.start_broadcast(r.into_inner()).await)
     }
     async fn list_inbox(&self, r: Request<pb::ListInboxRequest>) -> Answer<pb::ListInboxResponse> {
         reply(self.list_inbox(r.into_inner()).await)

@@ -16,6 +16,9 @@ pub enum AudienceRow {
     Customers,
     /// A selector, encoded as `redress.customers.v1.CustomerSelector`.
     Selector(Vec<u8>),
+    /// Customers added by the creator before starting it (in
+    /// `broadcast_audience`, some marked first).
+    Assembled,
 }
 
 /// A broadcast as stored.
@@ -35,8 +38,10 @@ pub struct BroadcastRow {
     pub channels: Vec<String>,
     /// The audience.
     pub audience: AudienceRow,
-    /// `expanding`, `queued` or `cancelled`.
+    /// `assembling`, `expanding`, `queued` or `cancelled`.
     pub state: String,
+    /// Members listed or added (0 for a selector).
+    pub member_count: i64,
     /// Messages queued so far.
     pub queued_count: i64,
     /// Who created it.
@@ -49,12 +54,13 @@ pub struct BroadcastRow {
 
 const COLUMNS: &str =
     "id, kind, category, critical, variables, channels, audience, selector, state,
-    queued_count, created_by, create_time, expand_time";
+    member_count, queued_count, created_by, create_time, expand_time";
 
 fn row_of(row: &sqlx::postgres::PgRow) -> Result<BroadcastRow, StoreError> {
     let audience: String = row.try_get("audience")?;
     let audience = match audience.as_str() {
         "customers" => AudienceRow::Customers,
+        "assembled" => AudienceRow::Assembled,
         "selector" => AudienceRow::Selector(
             row.try_get::<Option<Vec<u8>>, _>("selector")?
                 .unwrap_or_default(),
@@ -70,6 +76,7 @@ fn row_of(row: &sqlx::postgres::PgRow) -> Result<BroadcastRow, StoreError> {
         channels: row.try_get("channels")?,
         audience,
         state: row.try_get("state")?,
+        member_count: row.try_get("member_count")?,
         queued_count: row.try_get("queued_count")?,
         created_by: row.try_get("created_by")?,
         create_time: ts(row.try_get("create_time")?),
@@ -77,7 +84,8 @@ fn row_of(row: &sqlx::postgres::PgRow) -> Result<BroadcastRow, StoreError> {
     })
 }
 
-/// Saves a new broadcast, expanding, with its listed members.
+/// Saves a new broadcast with its listed members (all distinct): assembling
+/// when its audience is assembled, else expanding.
 pub async fn create(
     conn: &mut PgConnection,
     b: &BroadcastRow,
@@ -86,11 +94,13 @@ pub async fn create(
     let (audience, selector) = match &b.audience {
         AudienceRow::Customers => ("customers", None),
         AudienceRow::Selector(bytes) => ("selector", Some(bytes.clone())),
+        AudienceRow::Assembled => ("assembled", None),
     };
     sqlx::query(
         "INSERT INTO broadcasts (id, kind, category, critical, variables, channels, audience,
-                                 selector, state, created_by, create_time, update_time)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'expanding', $9, $10, $10)",
+                                 selector, state, member_count, created_by, create_time,
+                                 update_time)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
     )
     .bind(b.id)
     .bind(&b.kind)
@@ -100,6 +110,8 @@ pub async fn create(
     .bind(&b.channels)
     .bind(audience)
     .bind(selector)
+    .bind(&b.state)
+    .bind(i64::try_from(members.len()).unwrap_or(i64::MAX))
     .bind(&b.created_by)
     .bind(b.create_time.to_sqlx())
     .execute(&mut *conn)
@@ -180,18 +192,117 @@ pub async fn renew(
     Ok(done.rows_affected() == 1)
 }
 
-/// A page of a listed audience after `after`.
+/// Why members cannot be added to, or a start given to, a broadcast.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assembly {
+    /// No such broadcast.
+    Unknown,
+    /// It is no longer assembling (it is in this state).
+    NotAssembling(String),
+    /// Done.
+    Done {
+        /// Members new to it now.
+        added: u64,
+        /// Members in all (a start with none changes nothing).
+        members: i64,
+    },
+}
+
+/// Locks a broadcast for a change to its assembly; its state, or `None`.
+async fn lock_state(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Adds distinct `names` to an assembling broadcast; a member already there
+/// is kept once, and becomes first if `first`.
+pub async fn add_members(
+    conn: &mut PgConnection,
+    id: Uuid,
+    names: &[String],
+    first: bool,
+    now: Timestamp,
+) -> Result<Assembly, StoreError> {
+    match lock_state(&mut *conn, id).await? {
+        None => return Ok(Assembly::Unknown),
+        Some(state) if state != "assembling" => return Ok(Assembly::NotAssembling(state)),
+        Some(_) => {}
+    }
+    // `xmax = 0` tells a fresh row from one the conflict clause updated.
+    let inserted: Vec<bool> = sqlx::query_scalar(
+        "INSERT INTO broadcast_audience (broadcast_id, recipient, first)
+         SELECT $1, r, $3 FROM unnest($2::text[]) AS r
+         ON CONFLICT (broadcast_id, recipient) DO UPDATE SET first = true
+             WHERE EXCLUDED.first AND NOT broadcast_audience.first
+         RETURNING xmax = 0",
+    )
+    .bind(id)
+    .bind(names)
+    .bind(first)
+    .fetch_all(&mut *conn)
+    .await?;
+    let added = inserted.iter().filter(|fresh| **fresh).count() as u64;
+    let total: i64 = sqlx::query_scalar(
+        "UPDATE broadcasts SET member_count = member_count + $2, update_time = $3
+         WHERE id = $1 RETURNING member_count",
+    )
+    .bind(id)
+    .bind(i64::try_from(added).unwrap_or(i64::MAX))
+    .bind(now.to_sqlx())
+    .fetch_one(conn)
+    .await?;
+    Ok(Assembly::Done {
+        added,
+        members: total,
+    })
+}
+
+/// Starts an assembling broadcast with at least one member: it expands.
+pub async fn start(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: Timestamp,
+) -> Result<Assembly, StoreError> {
+    match lock_state(&mut *conn, id).await? {
+        None => return Ok(Assembly::Unknown),
+        Some(state) if state != "assembling" => return Ok(Assembly::NotAssembling(state)),
+        Some(_) => {}
+    }
+    let total: i64 = sqlx::query_scalar(
+        "UPDATE broadcasts SET state = CASE WHEN member_count > 0 THEN 'expanding' ELSE state END,
+                update_time = $2
+         WHERE id = $1 RETURNING member_count",
+    )
+    .bind(id)
+    .bind(now.to_sqlx())
+    .fetch_one(conn)
+    .await?;
+    Ok(Assembly::Done {
+        added: 0,
+        members: total,
+    })
+}
+
+/// A page of a listed or assembled audience's members in one tier (`first`
+/// or not), after `after`.
 pub async fn members(
     pool: &PgPool,
     id: Uuid,
+    first: bool,
     after: &str,
     limit: u32,
 ) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT recipient FROM broadcast_audience WHERE broadcast_id = $1 AND recipient > $2
-         ORDER BY recipient LIMIT $3",
+        "SELECT recipient FROM broadcast_audience
+         WHERE broadcast_id = $1 AND first = $2 AND recipient > $3
+         ORDER BY recipient LIMIT $4",
     )
     .bind(id)
+    .bind(first)
     .bind(after)
     .bind(i64::from(limit))
     .fetch_all(pool)

@@ -66,8 +66,17 @@ enum Verb {
         name: String,
     },
     /// Send one message to every member of an audience: listed customers,
-    /// or the customers a selector takes.
+    /// the customers a selector takes, or (with --assembled) customers added
+    /// afterwards with add-members until `start`.
     Broadcast(BroadcastArgs),
+    /// Add customers to an assembled broadcast, 10,000 per call.
+    AddMembers(AddMembersArgs),
+    /// Start an assembled broadcast: its members are queued, those added
+    /// with --first before the rest.
+    Start {
+        /// The broadcast's name (`broadcasts/{id}`) or id.
+        name: String,
+    },
     /// Count a broadcast's messages by state.
     Progress {
         /// The broadcast's name (`broadcasts/{id}`) or id.
@@ -184,6 +193,10 @@ struct BroadcastArgs {
     #[arg(long = "customer", value_name = "CUSTOMER",
           conflicts_with_all = ["grades", "sizes", "stages", "tags", "locales", "regions"])]
     customers: Vec<String>,
+    /// The audience is added afterwards (`add-members`), and nothing is
+    /// sent until `start`.
+    #[arg(long, conflicts_with_all = ["customers", "grades", "sizes", "stages", "tags", "locales", "regions"])]
+    assembled: bool,
     /// Customers of this value grade; repeat for more.
     #[arg(long = "grade", value_name = "GRADE", value_parser = enum_parser::<cpb::ValueGrade>())]
     grades: Vec<cpb::ValueGrade>,
@@ -206,6 +219,24 @@ struct BroadcastArgs {
     /// The request id (a UUID), to retry a broadcast safely.
     #[arg(long)]
     request_id: Option<uuid::Uuid>,
+}
+
+/// `redress notifications add-members`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("who").required(true).multiple(true).args(["customers", "file"])))]
+struct AddMembersArgs {
+    /// The broadcast's name (`broadcasts/{id}`) or id.
+    name: String,
+    /// A customer to add (customers/{id} or the id); repeat for more.
+    #[arg(long = "customer", value_name = "CUSTOMER")]
+    customers: Vec<String>,
+    /// A file of customers, one per line (`-` for standard input).
+    #[arg(long, value_name = "PATH")]
+    file: Option<std::path::PathBuf>,
+    /// These customers are queued and delivered before the others (a
+    /// crisis's heavily affected).
+    #[arg(long)]
+    first: bool,
 }
 
 /// `redress notifications template create`.
@@ -401,7 +432,9 @@ pub async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         }
         Verb::Broadcast(args) => {
             use pb::audience::Members;
-            let members = if args.customers.is_empty() {
+            let members = if args.assembled {
+                Members::Assembled(pb::AssembledAudience {})
+            } else if args.customers.is_empty() {
                 Members::Selector(cpb::CustomerSelector {
                     value_grades: args.grades.iter().map(|g| *g as i32).collect(),
                     sizes: args.sizes.iter().map(|s| *s as i32).collect(),
@@ -445,20 +478,68 @@ pub async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
                     "request_id": request_id,
                     "broadcast": broadcast.map(broadcast_json),
                 })),
-                Format::Table => match broadcast {
-                    Some(b) => print_table(&record(vec![
-                        ("name", b.name.clone()),
-                        ("kind", b.kind.clone()),
-                        ("category", b.category.clone()),
-                        ("critical", b.critical.to_string()),
-                        ("channels", enums_cell::<pb::Channel>(&b.channels)),
-                        ("state", enum_cell::<pb::BroadcastState>(b.state)),
-                        ("queued", b.queued_count.to_string()),
-                        ("created", time_cell(b.create_time.as_ref())),
-                        ("expanded", time_cell(b.expand_time.as_ref())),
-                    ])),
-                    None => print_line("(no broadcast in the response)"),
-                },
+                Format::Table => print_broadcast(broadcast),
+            }
+        }
+        Verb::AddMembers(args) => {
+            let name = resource_name("broadcasts", &args.name);
+            let mut members: Vec<String> = args
+                .customers
+                .iter()
+                .map(|c| resource_name("customers", c))
+                .collect();
+            if let Some(path) = &args.file {
+                let text = if path.as_os_str() == "-" {
+                    std::io::read_to_string(std::io::stdin())?
+                } else {
+                    std::fs::read_to_string(path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+                };
+                members.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|line| !line.is_empty())
+                        .map(|c| resource_name("customers", c)),
+                );
+            }
+            let (mut added, mut total) = (0, 0);
+            for chunk in members.chunks(redress_notifications::grpc::MAX_ADDED) {
+                let response = client
+                    .add_broadcast_members(pb::AddBroadcastMembersRequest {
+                        name: name.clone(),
+                        members: chunk.to_vec(),
+                        first: args.first,
+                    })
+                    .await
+                    .map_err(fail)?
+                    .into_inner();
+                added += response.added_count;
+                total = response.member_count;
+            }
+            match format {
+                Format::Json => print_json(&json!({
+                    "name": name,
+                    "added_count": added,
+                    "member_count": total,
+                })),
+                Format::Table => print_table(&record(vec![
+                    ("name", name),
+                    ("added", added.to_string()),
+                    ("members", total.to_string()),
+                ])),
+            }
+        }
+        Verb::Start { name } => {
+            let name = resource_name("broadcasts", &name);
+            let response = client
+                .start_broadcast(pb::StartBroadcastRequest { name })
+                .await
+                .map_err(fail)?
+                .into_inner();
+            let broadcast = response.broadcast.as_ref();
+            match format {
+                Format::Json => print_json(&json!({ "broadcast": broadcast.map(broadcast_json) })),
+                Format::Table => print_broadcast(broadcast),
             }
         }
         Verb::Progress { name } => {
@@ -816,6 +897,25 @@ fn template_json(t: &pb::Template) -> Value {
     })
 }
 
+/// A broadcast as a record table.
+fn print_broadcast(broadcast: Option<&pb::Broadcast>) -> anyhow::Result<()> {
+    match broadcast {
+        Some(b) => print_table(&record(vec![
+            ("name", b.name.clone()),
+            ("kind", b.kind.clone()),
+            ("category", b.category.clone()),
+            ("critical", b.critical.to_string()),
+            ("channels", enums_cell::<pb::Channel>(&b.channels)),
+            ("state", enum_cell::<pb::BroadcastState>(b.state)),
+            ("members", b.member_count.to_string()),
+            ("queued", b.queued_count.to_string()),
+            ("created", time_cell(b.create_time.as_ref())),
+            ("expanded", time_cell(b.expand_time.as_ref())),
+        ])),
+        None => print_line("(no broadcast in the response)"),
+    }
+}
+
 /// A broadcast as JSON (the audience as its list or selector).
 fn broadcast_json(b: &pb::Broadcast) -> Value {
     use pb::audience::Members;
@@ -831,10 +931,12 @@ fn broadcast_json(b: &pb::Broadcast) -> Value {
         queued_count,
         create_time,
         expand_time,
+        member_count,
     } = b;
     let audience = match audience.as_ref().and_then(|a| a.members.as_ref()) {
         None => Value::Null,
         Some(Members::Customers(list)) => json!({ "customers": { "names": list.names } }),
+        Some(Members::Assembled(pb::AssembledAudience {})) => json!({ "assembled": {} }),
         Some(Members::Selector(s)) => json!({ "selector": {
             "value_grades": enums_json::<cpb::ValueGrade>(&s.value_grades),
             "sizes": enums_json::<cpb::CustomerSize>(&s.sizes),
@@ -853,6 +955,7 @@ fn broadcast_json(b: &pb::Broadcast) -> Value {
         "variables": variables,
         "channels": enums_json::<pb::Channel>(channels),
         "state": enum_json::<pb::BroadcastState>(*state),
+        "member_count": member_count,
         "queued_count": queued_count,
         "create_time": time_json(create_time.as_ref()),
         "expand_time": time_json(expand_time.as_ref()),
