@@ -2,7 +2,8 @@
 //! tests: build it once per test process, start `redress up` in an
 //! isolated environment (its own working directory, a fresh test database,
 //! a free port, a generated development secret), run client commands against
-//! it, and stop it with SIGTERM. Every child process is killed when its
+//! it, and stop it with SIGTERM (or kill it with SIGKILL and start it again on
+//! the same database, as after a crash). Every child process is killed when its
 //! guard drops, so a failing test leaves nothing running, and the test
 //! database is dropped with the suite.
 
@@ -246,16 +247,18 @@ fn role_secret(database: &TestDatabase) -> Secret {
 }
 
 /// `redress up`, running in an isolated environment until stopped or
-/// dropped. Fields drop in order: the process, then the database, then the
-/// runtime that made it, then the directory.
+/// dropped. It can be killed and started again on the same database, ports
+/// and environment, as a crashed process is restarted by its supervisor.
+/// Fields drop in order: the process, then the database, then the runtime
+/// that made it, then the directory.
 #[derive(Debug)]
 pub struct Suite {
-    /// The `redress up` process.
+    /// The `redress up` process (the latest, after a restart).
     child: ChildGuard,
     /// Its stdout after the banner, a line at a time (kept drained so the
     /// process never blocks on a full pipe).
     _stdout: Receiver<String>,
-    /// Its stderr so far.
+    /// What every `redress up` of this suite printed on stderr so far.
     stderr: Arc<Mutex<String>>,
     /// The environment every command of this suite gets.
     vars: Vec<(String, String)>,
@@ -263,6 +266,8 @@ pub struct Suite {
     pub endpoint: String,
     /// The complaints endpoint.
     pub complaints_endpoint: String,
+    /// The notifications endpoint.
+    pub notifications_endpoint: String,
     /// The development secret tokens are signed with.
     pub dev_secret: Secret,
     /// The suite's database.
@@ -271,6 +276,62 @@ pub struct Suite {
     runtime: tokio::runtime::Runtime,
     /// The working directory.
     dir: TempDir,
+}
+
+/// Starts `redress up` in `dir` with `vars` and waits for its banner;
+/// everything it prints on stderr is appended to `stderr`. Panics, with
+/// what it printed, if it exits or takes longer than [`START_TIMEOUT`].
+fn start_up(
+    dir: &Path,
+    vars: &[(String, String)],
+    stderr: &Arc<Mutex<String>>,
+) -> (ChildGuard, Receiver<String>) {
+    let mut child = command(dir, vars, &["up"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(ChildGuard)
+        .expect("redress up starts");
+
+    let stderr_pipe = child.0.stderr.take().expect("piped stderr");
+    let sink = stderr.clone();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            if let Ok(mut text) = sink.lock() {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+    });
+    let (lines, stdout) = mpsc::channel();
+    let stdout_pipe = child.0.stdout.take().expect("piped stdout");
+    thread::spawn(move || {
+        for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+
+    let deadline = Instant::now() + START_TIMEOUT;
+    let mut seen = String::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match stdout.recv_timeout(left) {
+            Ok(line) if line.trim() == "Redress is up." => return (child, stdout),
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(error) => {
+                let why = match error {
+                    RecvTimeoutError::Timeout => "did not print its banner in time",
+                    RecvTimeoutError::Disconnected => "exited before printing its banner",
+                };
+                let stderr = stderr.lock().map(|s| s.clone()).unwrap_or_default();
+                panic!("`redress up` {why}\n--- stdout\n{seen}--- stderr\n{stderr}");
+            }
+        }
+    }
 }
 
 impl Suite {
@@ -282,6 +343,13 @@ impl Suite {
     /// Starts `redress up` with `toml` as its `redress.toml` (the
     /// environment still sets the database, ports and secret).
     pub fn start_with_config(toml: &str) -> Self {
+        Self::start_with_env(toml, &[])
+    }
+
+    /// Starts `redress up` with `toml` as its `redress.toml` and `extra`
+    /// added to its environment (after the suite's own variables, so an
+    /// extra one wins). A restart keeps both.
+    pub fn start_with_env(toml: &str, extra: &[(&str, &str)]) -> Self {
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
         let database = runtime.block_on(TestDatabase::new());
         let dir = TempDir::new();
@@ -292,7 +360,7 @@ impl Suite {
         let complaints_port = free_port();
         let notifications_port = free_port();
         let dev_secret = redress_platform::auth::generate_dev_secret();
-        let vars = vec![
+        let mut vars: Vec<(String, String)> = vec![
             (
                 "REDRESS_DATABASE__URL".into(),
                 database.admin_url().expose().into(),
@@ -318,53 +386,9 @@ impl Suite {
                 dev_secret.expose().into(),
             ),
         ];
-        let mut child = command(dir.path(), &vars, &["up"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map(ChildGuard)
-            .expect("redress up starts");
-
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let stderr = Arc::new(Mutex::new(String::new()));
-        let stderr_pipe = child.0.stderr.take().expect("piped stderr");
-        let sink = stderr.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-                if let Ok(mut text) = sink.lock() {
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-            }
-        });
-        let (lines, stdout) = mpsc::channel();
-        let stdout_pipe = child.0.stdout.take().expect("piped stdout");
-        thread::spawn(move || {
-            for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-
-        let deadline = Instant::now() + START_TIMEOUT;
-        let mut seen = String::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match stdout.recv_timeout(left) {
-                Ok(line) if line.trim() == "Redress is up." => break,
-                Ok(line) => {
-                    seen.push_str(&line);
-                    seen.push('\n');
-                }
-                Err(error) => {
-                    let why = match error {
-                        RecvTimeoutError::Timeout => "did not print its banner in time",
-                        RecvTimeoutError::Disconnected => "exited before printing its banner",
-                    };
-                    let stderr = stderr.lock().map(|s| s.clone()).unwrap_or_default();
-                    panic!("`redress up` {why}\n--- stdout\n{seen}--- stderr\n{stderr}");
-                }
-            }
-        }
+        let (child, stdout) = start_up(dir.path(), &vars, &stderr);
         Self {
             child,
             _stdout: stdout,
@@ -372,6 +396,7 @@ impl Suite {
             vars,
             endpoint: format!("http://127.0.0.1:{port}"),
             complaints_endpoint: format!("http://127.0.0.1:{complaints_port}"),
+            notifications_endpoint: format!("http://127.0.0.1:{notifications_port}"),
             dev_secret,
             database,
             runtime,
@@ -434,6 +459,40 @@ impl Suite {
         );
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM sent");
         self.child.wait_timeout(STOP_TIMEOUT)
+    }
+
+    /// Sends SIGKILL, as a crash or the kernel's OOM killer would: no
+    /// drain, no last transaction. Returns once the process is reaped, so
+    /// its ports are free; panics if it had already exited.
+    pub fn kill(&mut self) -> ExitStatus {
+        assert!(
+            matches!(self.child.0.try_wait(), Ok(None)),
+            "`redress up` is not running\n--- stderr\n{}",
+            self.stderr()
+        );
+        let pid = nix::unistd::Pid::from_raw(
+            i32::try_from(self.child.0.id()).expect("a pid fits in an i32"),
+        );
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("SIGKILL sent");
+        self.child
+            .wait_timeout(STOP_TIMEOUT)
+            .expect("a killed process is reaped")
+    }
+
+    /// Starts `redress up` again after it stopped ([`Suite::kill`],
+    /// [`Suite::terminate`]): the same database, ports, configuration and
+    /// environment. Waits for its banner, as [`Suite::start`] does.
+    pub fn restart(&mut self) {
+        assert!(
+            matches!(self.child.0.try_wait(), Ok(Some(_))),
+            "`redress up` is still running; stop it before restarting it"
+        );
+        if let Ok(mut text) = self.stderr.lock() {
+            text.push_str("--- restarted\n");
+        }
+        let (child, stdout) = start_up(self.dir.path(), &self.vars, &self.stderr);
+        self.child = child;
+        self._stdout = stdout;
     }
 
     /// What `redress up` printed on stderr so far.
