@@ -82,7 +82,7 @@ enum Verb {
         /// The broadcast's name (`broadcasts/{id}`) or id.
         name: String,
     },
-    /// Create or list templates.
+    /// Create a template.
     #[command(subcommand)]
     Template(TemplateVerb),
     /// Render what a recipient would receive for a kind, channel, locale
