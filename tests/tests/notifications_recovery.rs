@@ -41,6 +41,8 @@ const CLAIM_BATCH: usize = 20;
 const SEND_CONCURRENCY: usize = 4;
 /// How long a claimed batch is its worker's.
 const LEASE_SECONDS: u64 = 3;
+/// The bound on one attempt.
+const TIMEOUT_MS: u64 = 1_000;
 /// How long the receiver holds each request.
 const STALL: Duration = Duration::from_millis(20);
 /// Deliveries the receiver has seen when the process is killed.
@@ -65,20 +67,114 @@ type Customers = cpb::customer_service_client::CustomerServiceClient<
     InterceptedService<Channel, BearerInterceptor>,
 >;
 
-/// The notifications service's settings for this test: small batches, few
-/// sends at a time and a short lease; one expansion batch for the whole
-/// audience, so the broadcast is queued in one transaction.
-fn config() -> String {
+/// The notifications service's settings: `workers` claiming `claim_batch`
+/// messages under a lease of `lease_seconds`, sending `send_concurrency` at
+/// a time, each attempt bounded by `timeout_ms`; one expansion batch for
+/// the whole audience, so a broadcast is queued in one transaction.
+fn config(
+    workers: usize,
+    claim_batch: usize,
+    send_concurrency: usize,
+    lease_seconds: u64,
+    timeout_ms: u64,
+) -> String {
     format!(
         "[notifications]\n\
-         workers = {WORKERS}\n\
-         claim_batch = {CLAIM_BATCH}\n\
-         send_concurrency = {SEND_CONCURRENCY}\n\
-         lease_seconds = {LEASE_SECONDS}\n\
+         workers = {workers}\n\
+         claim_batch = {claim_batch}\n\
+         send_concurrency = {send_concurrency}\n\
+         lease_seconds = {lease_seconds}\n\
          poll_interval_ms = 50\n\
          expand_batch = {AUDIENCE}\n\
-         follow_complaints = false\n"
+         follow_complaints = false\n\
+         [notifications.channels.webhook]\n\
+         timeout_ms = {timeout_ms}\n\
+         [notifications.channels.chat]\n\
+         timeout_ms = {timeout_ms}\n"
     )
+}
+
+/// `redress up` with `config`, its push gateway pointed at `receiver`.
+fn start_suite(config: &str, receiver: &Receiver) -> Suite {
+    let url = receiver.url();
+    Suite::start_with_env(
+        config,
+        &[
+            ("REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__ENDPOINT", &url),
+            (
+                "REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__SECRET",
+                GATEWAY_SECRET,
+            ),
+        ],
+    )
+}
+
+/// Saves the notice's webhook template, then broadcasts the notice,
+/// critical, over the webhook channel to `audience`; the broadcast's name.
+async fn broadcast(client: &mut Notifications, audience: &[String]) -> String {
+    client
+        .create_template(pb::CreateTemplateRequest {
+            template: Some(pb::Template {
+                kind: KIND.into(),
+                channel: pb::Channel::Webhook.into(),
+                subject: "Service notice".into(),
+                body: "Dear {{ recipient.name }}, {{ notice }}".into(),
+                variables: vec!["notice".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("a template");
+    client
+        .create_broadcast(pb::CreateBroadcastRequest {
+            broadcast: Some(pb::Broadcast {
+                audience: Some(pb::Audience {
+                    members: Some(pb::audience::Members::Customers(pb::CustomerList {
+                        names: audience.to_vec(),
+                    })),
+                }),
+                kind: KIND.into(),
+                critical: true,
+                variables: [("notice".to_owned(), "the network is restored.".to_owned())].into(),
+                channels: vec![pb::Channel::Webhook.into()],
+                ..Default::default()
+            }),
+            request_id: uuid::Uuid::now_v7().to_string(),
+        })
+        .await
+        .expect("a broadcast")
+        .into_inner()
+        .broadcast
+        .expect("a broadcast")
+        .name
+}
+
+/// Waits until every message of `broadcast` is in a final state; its
+/// progress and messages then.
+async fn settled(
+    suite: &Suite,
+    broadcast: &str,
+) -> (pb::GetBroadcastProgressResponse, Vec<pb::Message>) {
+    let mut client = notifications(suite);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let progress = progress_of(&mut client, broadcast).await;
+        let settled: i64 = progress
+            .counts
+            .iter()
+            .filter(|c| is_final(c.state))
+            .map(|c| c.count)
+            .sum();
+        if progress.total > 0 && settled == progress.total {
+            return (progress, messages_of(&mut client, broadcast).await);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every message settled in {WAIT:?}: {progress:?}\n{}",
+            suite.stderr()
+        );
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 /// A channel to `endpoint`, connected on first use.
@@ -204,60 +300,23 @@ fn a_broadcast_interrupted_by_a_killed_process_reaches_everyone_once_after_a_res
     let receiver = runtime
         .block_on(Receiver::start_keeping(Secret::new(GATEWAY_SECRET), 0))
         .expect("a receiver");
-    let url = receiver.url();
-    let mut suite = Suite::start_with_env(
-        &config(),
-        &[
-            ("REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__ENDPOINT", &url),
-            (
-                "REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__SECRET",
-                GATEWAY_SECRET,
-            ),
-        ],
+    let mut suite = start_suite(
+        &config(
+            WORKERS,
+            CLAIM_BATCH,
+            SEND_CONCURRENCY,
+            LEASE_SECONDS,
+            TIMEOUT_MS,
+        ),
+        &receiver,
     );
     let audience = runtime.block_on(async { create_customers(&customers(&suite), AUDIENCE).await });
     let broadcast = runtime.block_on(async {
-        let mut client = notifications(&suite);
-        client
-            .create_template(pb::CreateTemplateRequest {
-                template: Some(pb::Template {
-                    kind: KIND.into(),
-                    channel: pb::Channel::Webhook.into(),
-                    subject: "Service notice".into(),
-                    body: "Dear {{ recipient.name }}, {{ notice }}".into(),
-                    variables: vec!["notice".into()],
-                    ..Default::default()
-                }),
-            })
-            .await
-            .expect("a template");
-
         // Act: broadcast, slowly received, and wait until a part has
         // arrived.
+        let mut client = notifications(&suite);
         receiver.stall_next(2 * AUDIENCE, STALL);
-        let broadcast = client
-            .create_broadcast(pb::CreateBroadcastRequest {
-                broadcast: Some(pb::Broadcast {
-                    audience: Some(pb::Audience {
-                        members: Some(pb::audience::Members::Customers(pb::CustomerList {
-                            names: audience.clone(),
-                        })),
-                    }),
-                    kind: KIND.into(),
-                    critical: true,
-                    variables: [("notice".to_owned(), "the network is restored.".to_owned())]
-                        .into(),
-                    channels: vec![pb::Channel::Webhook.into()],
-                    ..Default::default()
-                }),
-                request_id: uuid::Uuid::now_v7().to_string(),
-            })
-            .await
-            .expect("a broadcast")
-            .into_inner()
-            .broadcast
-            .expect("a broadcast")
-            .name;
+        let broadcast = broadcast(&mut client, &audience).await;
         let deadline = Instant::now() + WAIT;
         let mut queued = false;
         while !(queued && receiver.total() >= KILL_AFTER) {
@@ -283,28 +342,7 @@ fn a_broadcast_interrupted_by_a_killed_process_reaches_everyone_once_after_a_res
     suite.restart();
     let restarted_in = killed_at.elapsed();
 
-    let (progress, messages) = runtime.block_on(async {
-        let mut client = notifications(&suite);
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let progress = progress_of(&mut client, &broadcast).await;
-            let settled: i64 = progress
-                .counts
-                .iter()
-                .filter(|c| is_final(c.state))
-                .map(|c| c.count)
-                .sum();
-            if settled == progress.total {
-                return (progress, messages_of(&mut client, &broadcast).await);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "not every message settled in {WAIT:?} after the restart: {progress:?}\n{}",
-                suite.stderr()
-            );
-            tokio::time::sleep(POLL).await;
-        }
-    });
+    let (progress, messages) = runtime.block_on(settled(&suite, &broadcast));
 
     let (distinct, received) = (receiver.distinct(), receiver.total());
     let duplicates = received.saturating_sub(distinct);
@@ -357,4 +395,71 @@ fn a_broadcast_interrupted_by_a_killed_process_reaches_everyone_once_after_a_res
         duplicates <= window,
         "{duplicates} repeats; the dead workers held at most {window}"
     );
+}
+
+#[test]
+fn a_gateway_slower_than_the_lease_allows_gets_every_message_once() {
+    // Arrange: batches that would take five times the lease to send one at
+    // a time through a gateway holding each request 200 ms: two workers of
+    // 50 messages, two sends at a time, a 2 s lease, attempts bounded by
+    // 500 ms. A worker that kept sending past its lease would have its
+    // batch taken over and sent again by the other.
+    const SLOW_AUDIENCE: usize = 120;
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let receiver = runtime
+        .block_on(Receiver::start_keeping(Secret::new(GATEWAY_SECRET), 0))
+        .expect("a receiver");
+    let suite = start_suite(&config(2, 50, 2, 2, 500), &receiver);
+    let audience =
+        runtime.block_on(async { create_customers(&customers(&suite), SLOW_AUDIENCE).await });
+
+    // Act
+    receiver.stall_next(4 * SLOW_AUDIENCE, Duration::from_millis(200));
+    let started = Instant::now();
+    let broadcast = runtime.block_on(async {
+        let mut client = notifications(&suite);
+        broadcast(&mut client, &audience).await
+    });
+    let (progress, messages) = runtime.block_on(settled(&suite, &broadcast));
+    println!(
+        "audience {SLOW_AUDIENCE}: received {}, distinct {}, in {:.1} s",
+        receiver.total(),
+        receiver.distinct(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Assert: every message sent, and each received exactly once.
+    let sent =
+        count(&progress, pb::MessageState::Sent) + count(&progress, pb::MessageState::Delivered);
+    assert_eq!(
+        (progress.total, sent),
+        (SLOW_AUDIENCE as i64, SLOW_AUDIENCE as i64),
+        "{progress:?}"
+    );
+    assert_eq!(
+        (receiver.distinct(), receiver.total()),
+        (SLOW_AUDIENCE, SLOW_AUDIENCE),
+        "a batch outlived its lease and was sent again"
+    );
+    // Each message was attempted once: the messages put back unattempted
+    // when their worker's time ran out carry no attempt of that round.
+    let attempts = runtime.block_on(async {
+        let mut client = notifications(&suite);
+        let mut attempts = 0;
+        for m in &messages {
+            attempts += client
+                .get_message(pb::GetMessageRequest {
+                    name: m.name.clone(),
+                })
+                .await
+                .expect("GetMessage")
+                .into_inner()
+                .message
+                .expect("a message")
+                .attempts
+                .len();
+        }
+        attempts
+    });
+    assert_eq!(attempts, SLOW_AUDIENCE);
 }

@@ -23,9 +23,6 @@ use crate::store::StoreError;
 use crate::store::broadcasts::{self, AudienceRow, BroadcastRow};
 use crate::store::messages::{self, NewMessage};
 
-/// How long an expansion's claim lasts without progress.
-const CLAIM: SignedDuration = SignedDuration::from_secs(60);
-
 /// Expands broadcasts.
 #[derive(Debug, Clone)]
 pub struct Expander {
@@ -33,6 +30,8 @@ pub struct Expander {
     clock: SharedClock,
     directory: CustomerDirectory,
     batch: u32,
+    /// How long an expansion's claim lasts without progress.
+    claim: SignedDuration,
 }
 
 /// Why an expansion stopped (it is picked up again when its claim lapses).
@@ -56,13 +55,21 @@ impl From<sqlx::Error> for ExpandError {
 }
 
 impl Expander {
-    /// An expander queueing `batch` messages per transaction.
-    pub fn new(pool: PgPool, clock: SharedClock, directory: CustomerDirectory, batch: u32) -> Self {
+    /// An expander queueing `batch` messages per transaction, whose claim
+    /// on a broadcast lapses after `claim` without progress.
+    pub fn new(
+        pool: PgPool,
+        clock: SharedClock,
+        directory: CustomerDirectory,
+        batch: u32,
+        claim: Duration,
+    ) -> Self {
         Self {
             pool,
             clock,
             directory,
             batch,
+            claim: SignedDuration::try_from(claim).unwrap_or(SignedDuration::MAX),
         }
     }
 
@@ -89,7 +96,8 @@ impl Expander {
     /// Expands one waiting broadcast; false when none waits.
     pub async fn expand_one(&self) -> Result<bool, ExpandError> {
         let now = self.clock.now();
-        let Some(broadcast) = broadcasts::claim_expanding(&self.pool, now, now + CLAIM).await?
+        let Some(broadcast) =
+            broadcasts::claim_expanding(&self.pool, now, now + self.claim).await?
         else {
             return Ok(false);
         };
@@ -180,7 +188,7 @@ impl Expander {
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
         let queued = messages::enqueue(&mut tx, &batch, now).await?;
-        if !broadcasts::renew(&mut tx, b.id, now + CLAIM, queued).await? {
+        if !broadcasts::renew(&mut tx, b.id, now + self.claim, queued).await? {
             return Ok(None);
         }
         tx.commit().await?;

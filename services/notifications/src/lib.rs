@@ -210,6 +210,7 @@ impl NotificationsService {
             deps.clock.clone(),
             deps.customers.clone(),
             self.settings.expand_batch,
+            Duration::from_secs(self.settings.expand_claim_seconds),
         );
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
         tasks.push(tokio::spawn(expander.run_until(until_stopped(), poll)));

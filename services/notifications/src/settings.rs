@@ -3,6 +3,8 @@
 //! daily cap and channel orders, which complaint events notify whom, and
 //! the channels' endpoints. Every number is here, none in code.
 
+use std::time::Duration;
+
 use jiff::SignedDuration;
 use serde::Deserialize;
 
@@ -23,8 +25,16 @@ pub struct Settings {
     /// Messages a worker sends at the same time.
     pub send_concurrency: u32,
     /// How long a claimed message is a worker's; after that another worker
-    /// takes it over (the first was killed or hung). Seconds.
+    /// takes it over (the first was killed or hung). A worker starts no
+    /// attempt once less than the longest channel timeout and a second are
+    /// left, and puts what it has not tried back, so a slow gateway never
+    /// makes it outlive its lease. Seconds; at least twice the longest
+    /// channel timeout.
     pub lease_seconds: u64,
+    /// How long a worker waits before trying a batch again when the
+    /// customers service could not be asked who its recipients are.
+    /// Milliseconds.
+    pub lookup_retry_ms: u64,
     /// How often an idle worker looks for due messages. Milliseconds.
     pub poll_interval_ms: u64,
     /// Attempts per channel before falling back to the next.
@@ -49,6 +59,9 @@ pub struct Settings {
     pub staff_channels: Vec<Channel>,
     /// Broadcast members queued per statement.
     pub expand_batch: u32,
+    /// How long a broadcast's expansion is one replica's without progress;
+    /// after that (the replica died) another resumes it. Seconds.
+    pub expand_claim_seconds: u64,
     /// Whether to follow the complaint feed and send what `triggers` say.
     pub follow_complaints: bool,
     /// Which complaint events notify whom.
@@ -111,6 +124,7 @@ impl Default for Settings {
             claim_batch: 500,
             send_concurrency: 128,
             lease_seconds: 60,
+            lookup_retry_ms: 5_000,
             poll_interval_ms: 200,
             attempts_per_channel: 5,
             initial_backoff_ms: 2_000,
@@ -125,6 +139,7 @@ impl Default for Settings {
             customer_channels: vec![Channel::InApp],
             staff_channels: vec![Channel::Chat, Channel::Email, Channel::InApp],
             expand_batch: 1000,
+            expand_claim_seconds: 60,
             follow_complaints: true,
             triggers: crate::triggers::defaults(),
             request_id_retention_hours: 24 * 7,
@@ -145,6 +160,8 @@ impl Settings {
             ("attempts_per_channel", self.attempts_per_channel as u64),
             ("initial_backoff_ms", self.initial_backoff_ms),
             ("expand_batch", self.expand_batch as u64),
+            ("expand_claim_seconds", self.expand_claim_seconds),
+            ("lookup_retry_ms", self.lookup_retry_ms),
             (
                 "request_id_retention_hours",
                 self.request_id_retention_hours,
@@ -154,6 +171,15 @@ impl Settings {
             if value == 0 {
                 return Err(format!("notifications.{name} must be positive"));
             }
+        }
+        let longest = self.channels.longest_timeout();
+        if Duration::from_secs(self.lease_seconds) < 2 * longest {
+            return Err(format!(
+                "notifications.lease_seconds ({}) must be at least twice the longest channel \
+                 timeout ({} ms), or a worker would have no time to send",
+                self.lease_seconds,
+                longest.as_millis()
+            ));
         }
         if self.max_backoff_ms < self.initial_backoff_ms {
             return Err("notifications.max_backoff_ms must be at least initial_backoff_ms".into());
@@ -181,6 +207,17 @@ impl Settings {
         Ok(())
     }
 
+    /// How long a claimed batch is its worker's.
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_seconds)
+    }
+
+    /// How long before its lease ends a worker stops starting attempts: one
+    /// attempt's longest time, and a second to record the batch.
+    pub fn stop_sending_before_lease_end(&self) -> Duration {
+        self.channels.longest_timeout() + Duration::from_secs(1)
+    }
+
     /// The retry policy.
     pub fn retry(&self) -> RetryPolicy {
         let ms = |v: u64| SignedDuration::from_millis(i64::try_from(v).unwrap_or(i64::MAX));
@@ -189,5 +226,32 @@ impl Settings {
             initial_backoff: ms(self.initial_backoff_ms),
             max_backoff: ms(self.max_backoff_ms),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_too_short_for_the_slowest_configured_channel_is_refused() {
+        let mut settings = Settings {
+            lease_seconds: 15,
+            ..Settings::default()
+        };
+        // Chat (5 s) is always configured; e-mail (10 s) only with a URL.
+        assert_eq!(settings.validate(), Ok(()));
+        settings.channels.email.url = redress_platform::Secret::new("smtp://relay:25");
+        let refused = settings
+            .validate()
+            .expect_err("10 s e-mail in a 15 s lease");
+        assert!(refused.contains("lease_seconds (15)"), "{refused}");
+        assert!(refused.contains("10000 ms"), "{refused}");
+        settings.lease_seconds = 20;
+        assert_eq!(settings.validate(), Ok(()));
+        assert_eq!(
+            settings.stop_sending_before_lease_end(),
+            Duration::from_secs(11)
+        );
     }
 }

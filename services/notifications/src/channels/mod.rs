@@ -109,6 +109,24 @@ pub struct ChannelSettings {
     pub chat: ChatSettings,
 }
 
+impl ChannelSettings {
+    /// The longest any one attempt may take on a configured channel (see
+    /// [`transports`]; chat is always configured).
+    pub fn longest_timeout(&self) -> std::time::Duration {
+        let longest = [
+            (!self.email.url.is_empty()).then_some(self.email.timeout_ms),
+            (!self.sms.endpoint.is_empty()).then_some(self.sms.timeout_ms),
+            (!self.webhook.endpoint.is_empty()).then_some(self.webhook.timeout_ms),
+            Some(self.chat.timeout_ms),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0);
+        std::time::Duration::from_millis(longest)
+    }
+}
+
 /// The SMTP relay.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]

@@ -124,9 +124,11 @@ impl Worker {
     /// Claims and works one batch; returns how many messages it took.
     pub async fn round(&self) -> Result<usize, RoundError> {
         let now = self.clock.now();
-        let lease =
-            SignedDuration::from_secs(i64::try_from(self.settings.lease_seconds).unwrap_or(60));
-        let lease_until = now.checked_add(lease).unwrap_or(now);
+        let claimed_at = Instant::now();
+        let lease = self.settings.lease();
+        let lease_until = now
+            .checked_add(SignedDuration::try_from(lease).unwrap_or(SignedDuration::MAX))
+            .unwrap_or(now);
         let claimed =
             store::messages::claim(&self.pool, now, lease_until, self.settings.claim_batch).await?;
         let taken = claimed.len();
@@ -138,7 +140,10 @@ impl Worker {
             match recipients::resolve(&self.pool, &self.directory, &self.settings, &names).await {
                 Ok(resolved) => resolved,
                 Err(error) => {
-                    let later = now.checked_add(SignedDuration::from_secs(5)).unwrap_or(now);
+                    let pause = SignedDuration::from_millis(
+                        i64::try_from(self.settings.lookup_retry_ms).unwrap_or(i64::MAX),
+                    );
+                    let later = now.checked_add(pause).unwrap_or(now);
                     store::messages::release(&self.pool, &claimed, later).await?;
                     return Err(error.into());
                 }
@@ -187,11 +192,14 @@ impl Worker {
             }
         }
         let resolved = Arc::new(resolved);
+        // No attempt starts so late that it could end after the lease.
+        let send_by =
+            claimed_at + lease.saturating_sub(self.settings.stop_sending_before_lease_end());
         let sent: Vec<Finished> = futures::stream::iter(going)
             .map(|go| {
                 let resolved = resolved.clone();
                 let templates = templates.clone();
-                async move { self.attempt_all(go, &resolved, &templates).await }
+                async move { self.attempt_all(go, &resolved, &templates, send_by).await }
             })
             .buffer_unordered(self.settings.send_concurrency as usize)
             .collect()
@@ -313,12 +321,14 @@ impl Worker {
 
     /// Attempts a message on its plan from where it stands, falling back at
     /// once on refusals and exhausted channels, until it is sent, due again,
-    /// or dead-lettered.
+    /// or dead-lettered; or, when `send_by` has passed before an attempt,
+    /// puts it back in the queue where it stands, due at once.
     async fn attempt_all(
         &self,
         go: Going,
         resolved: &HashMap<String, Result<Resolved, Unreachable>>,
         templates: &[TemplateRow],
+        send_by: Instant,
     ) -> Finished {
         let Going {
             claimed,
@@ -344,6 +354,21 @@ impl Worker {
         let mut attempts = Vec::new();
         let mut inbox = None;
         loop {
+            if Instant::now() >= send_by {
+                let last = attempts.last().map(|a: &AttemptRecord| a.channel);
+                return finished(
+                    &claimed,
+                    State::Queued,
+                    "",
+                    Some(self.clock.now()),
+                    plan,
+                    i32::try_from(index).unwrap_or(i32::MAX),
+                    i32::try_from(channel_attempts).unwrap_or(i32::MAX),
+                    last,
+                    attempts,
+                    inbox,
+                );
+            }
             let Some(&channel) = plan.get(index) else {
                 return finished(
                     &claimed,
