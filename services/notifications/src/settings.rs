@@ -120,9 +120,9 @@ fn minute_of(hhmm: &str) -> Result<u16, String> {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            workers: 2,
-            claim_batch: 500,
-            send_concurrency: 128,
+            workers: 4,
+            claim_batch: 250,
+            send_concurrency: 64,
             lease_seconds: 60,
             lookup_retry_ms: 5_000,
             poll_interval_ms: 200,
