@@ -192,6 +192,13 @@ pub fn after_attempt(
     }
 }
 
+/// The order workers take queued messages in, higher first: critical
+/// messages before the rest, and within each, a broadcast's `first`
+/// members (a crisis's heavily affected) before the others.
+pub fn priority(critical: bool, first: bool) -> i16 {
+    2 * i16::from(critical) + i16::from(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,11 +283,11 @@ mod tests {
             Next::Done(State::Delivered)
         );
     }
-}
 
-/// The order workers take queued messages in, higher first: critical
-/// messages before the rest, and within each, a broadcast's `first`
-/// members (a crisis's heavily affected) before the others.
-pub fn priority(critical: bool, first: bool) -> i16 {
-    2 * i16::from(critical) + i16::from(first)
+    #[test]
+    fn critical_messages_go_before_a_first_tier_which_goes_before_the_rest() {
+        assert!(priority(true, false) > priority(false, true));
+        assert!(priority(true, true) > priority(true, false));
+        assert!(priority(false, true) > priority(false, false));
+    }
 }
