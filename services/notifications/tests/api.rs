@@ -429,6 +429,7 @@ async fn a_broadcast_reaches_every_listed_customer_once_and_an_empty_audience_is
         .into_inner()
         .broadcast
         .expect("b");
+    assert_eq!(created.member_count, 25);
     let mut progress = pb::GetBroadcastProgressResponse::default();
     for _ in 0..300 {
         progress = app

@@ -156,7 +156,7 @@ impl NotificationApi {
                 "expanding".into()
             },
             audience,
-            member_count: 0,
+            member_count: i64::try_from(members.len()).unwrap_or(i64::MAX),
             queued_count: 0,
             created_by: caller.to_owned(),
             create_time: now,

@@ -84,8 +84,9 @@ fn row_of(row: &sqlx::postgres::PgRow) -> Result<BroadcastRow, StoreError> {
     })
 }
 
-/// Saves a new broadcast with its listed members (all distinct): assembling
-/// when its audience is assembled, else expanding.
+/// Saves a new broadcast with its listed members (all distinct, as many as
+/// `b.member_count`): assembling when its audience is assembled, else
+/// expanding.
 pub async fn create(
     conn: &mut PgConnection,
     b: &BroadcastRow,
@@ -111,7 +112,7 @@ pub async fn create(
     .bind(audience)
     .bind(selector)
     .bind(&b.state)
-    .bind(i64::try_from(members.len()).unwrap_or(i64::MAX))
+    .bind(b.member_count)
     .bind(&b.created_by)
     .bind(b.create_time.to_sqlx())
     .execute(&mut *conn)
@@ -272,15 +273,16 @@ pub async fn start(
         Some(state) if state != "assembling" => return Ok(Assembly::NotAssembling(state)),
         Some(_) => {}
     }
+    // Without members nothing changes (the caller refuses the start).
     let total: i64 = sqlx::query_scalar(
-        "UPDATE broadcasts SET state = CASE WHEN member_count > 0 THEN 'expanding' ELSE state END,
-                update_time = $2
-         WHERE id = $1 RETURNING member_count",
+        "UPDATE broadcasts SET state = 'expanding', update_time = $2
+         WHERE id = $1 AND member_count > 0 RETURNING member_count",
     )
     .bind(id)
     .bind(now.to_sqlx())
-    .fetch_one(conn)
-    .await?;
+    .fetch_optional(conn)
+    .await?
+    .unwrap_or(0);
     Ok(Assembly::Done {
         added: 0,
         members: total,
