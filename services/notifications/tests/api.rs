@@ -614,6 +614,126 @@ async fn an_assembled_broadcast_takes_members_in_batches_and_reaches_the_first_o
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn cancelling_a_broadcast_cancels_its_held_messages_and_an_assembling_one_cannot_start() {
+    let app = spawn_app().await;
+    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[])
+        .await;
+    // 12:00 UTC is 01:00 in Auckland: quiet hours hold a non-critical one.
+    let mut names = Vec::new();
+    for i in 0..3 {
+        names.push(
+            app.customer(&format!("Kiri {i}"), "en-NZ", "Pacific/Auckland")
+                .await,
+        );
+    }
+    let create = |members| pb::CreateBroadcastRequest {
+        broadcast: Some(pb::Broadcast {
+            audience: Some(pb::Audience {
+                members: Some(members),
+            }),
+            kind: "notice.test".into(),
+            channels: vec![pb::Channel::Webhook as i32],
+            ..pb::Broadcast::default()
+        }),
+        request_id: Uuid::now_v7().to_string(),
+    };
+    let listed = app
+        .client()
+        .create_broadcast(create(pb::audience::Members::Customers(pb::CustomerList {
+            names: names.clone(),
+        })))
+        .await
+        .expect("created")
+        .into_inner()
+        .broadcast
+        .expect("b");
+    let progress = || pb::GetBroadcastProgressRequest {
+        name: listed.name.clone(),
+    };
+    for _ in 0..300 {
+        let now = app
+            .client()
+            .get_broadcast_progress(progress())
+            .await
+            .expect("p")
+            .into_inner();
+        if now
+            .counts
+            .iter()
+            .any(|c| c.state == pb::MessageState::Held as i32 && c.count == 3)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let cancelled = app
+        .client()
+        .cancel_broadcast(pb::CancelBroadcastRequest {
+            name: listed.name.clone(),
+        })
+        .await
+        .expect("cancelled")
+        .into_inner();
+    assert_eq!(cancelled.cancelled_count, 3);
+    let b = cancelled.broadcast.expect("b");
+    assert_eq!(b.state, pb::BroadcastState::Cancelled as i32);
+    assert_eq!(b.member_count, 3);
+    let after = app
+        .client()
+        .get_broadcast_progress(progress())
+        .await
+        .expect("p")
+        .into_inner();
+    assert_eq!(
+        after
+            .counts
+            .iter()
+            .map(|c| (c.state, c.count))
+            .collect::<Vec<_>>(),
+        [(pb::MessageState::Cancelled as i32, 3)]
+    );
+    // Morning comes; nothing goes.
+    app.clock.advance(SignedDuration::from_hours(12));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.gateway.total(), 0);
+
+    // An assembled one, cancelled while assembling, takes nothing more.
+    let assembled = app
+        .client()
+        .create_broadcast(create(pb::audience::Members::Assembled(
+            pb::AssembledAudience {},
+        )))
+        .await
+        .expect("created")
+        .into_inner()
+        .broadcast
+        .expect("b");
+    app.client()
+        .cancel_broadcast(pb::CancelBroadcastRequest {
+            name: assembled.name.clone(),
+        })
+        .await
+        .expect("cancelled");
+    let status = app
+        .client()
+        .start_broadcast(pb::StartBroadcastRequest {
+            name: assembled.name.clone(),
+        })
+        .await
+        .expect_err("cancelled");
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert!(status.message().contains("is cancelled"), "{status:?}");
+    let unknown = app
+        .client()
+        .cancel_broadcast(pb::CancelBroadcastRequest {
+            name: format!("broadcasts/{}", Uuid::now_v7()),
+        })
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown.code(), tonic::Code::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn messages_a_killed_worker_held_are_taken_over_when_its_lease_lapses_and_sent_once() {
     // The service's own workers run; the test also plays a worker that
     // claims messages and dies before sending them.

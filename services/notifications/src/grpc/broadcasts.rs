@@ -17,7 +17,7 @@ use super::messages::{category_of, check_category};
 use super::{NotificationApi, id_of};
 use crate::domain::delivery::State;
 use crate::domain::template::check_kind;
-use crate::store::broadcasts::{self, Assembly, AudienceRow, BroadcastRow};
+use crate::store::broadcasts::{self, AudienceRow, BroadcastRow, Refusal};
 
 /// The most customers a listed audience may name.
 pub const MAX_LISTED: usize = 100_000;
@@ -29,20 +29,23 @@ fn is_customer(name: &str) -> bool {
     crate::domain::recipient::Recipient::parse(name).is_ok_and(|r| r.customer().is_some())
 }
 
-/// The outcome of a change to an assembling broadcast, or why it was
-/// refused: (members added, members in all).
-fn assembled(done: Assembly, name: &str, what: &str) -> Result<(u64, i64), ApiError> {
-    match done {
-        Assembly::Done { added, members } => Ok((added, members)),
-        Assembly::Unknown => Err(ApiError::not_found("Broadcast", name.to_owned())),
-        Assembly::NotAssembling(state) => Err(ApiError::FailedPrecondition {
+/// Why a change to an assembling broadcast was refused, as the API says it.
+fn refused(refusal: Refusal, name: &str, what: &str) -> ApiError {
+    match refusal {
+        Refusal::Unknown => ApiError::not_found("Broadcast", name.to_owned()),
+        Refusal::NotAssembling(state) => ApiError::FailedPrecondition {
             reason: "BROADCAST_NOT_ASSEMBLING",
             message: format!(
                 "{name} is {state}, not assembling; cannot {what} it (only a broadcast created \
                  with an assembled audience, and not yet started, takes members)"
             ),
             allowed: vec!["GetBroadcast".into(), "GetBroadcastProgress".into()],
-        }),
+        },
+        Refusal::Empty => ApiError::FailedPrecondition {
+            reason: "EMPTY_AUDIENCE",
+            message: format!("{name} has no member; nothing was started"),
+            allowed: vec!["AddBroadcastMembers".into(), "CancelBroadcast".into()],
+        },
     }
 }
 
@@ -280,8 +283,10 @@ impl NotificationApi {
             .into_iter()
             .collect();
         let mut tx = self.pool.begin().await?;
-        let done = broadcasts::add_members(&mut tx, id, &distinct, first, self.clock.now()).await?;
-        let (added, members) = assembled(done, &name, "add members to")?;
+        let (added, members) =
+            broadcasts::add_members(&mut tx, id, &distinct, first, self.clock.now())
+                .await?
+                .map_err(|refusal| refused(refusal, &name, "add members to"))?;
         tx.commit().await?;
         Ok(pb::AddBroadcastMembersResponse {
             added_count: i64::try_from(added).unwrap_or(i64::MAX),
@@ -295,18 +300,9 @@ impl NotificationApi {
     ) -> Result<pb::StartBroadcastResponse, ApiError> {
         let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
         let mut tx = self.pool.begin().await?;
-        let done = broadcasts::start(&mut tx, id, self.clock.now()).await?;
-        let (_, members) = assembled(done, &r.name, "start")?;
-        if members == 0 {
-            return Err(ApiError::FailedPrecondition {
-                reason: "EMPTY_AUDIENCE",
-                message: format!("{} has no member; nothing was started", r.name),
-                allowed: vec!["AddBroadcastMembers".into(), "CancelBroadcast".into()],
-            });
-        }
-        let row = broadcasts::get(&mut tx, id)
+        let row = broadcasts::start(&mut tx, id, self.clock.now())
             .await?
-            .ok_or(ApiError::Internal)?;
+            .map_err(|refusal| refused(refusal, &r.name, "start"))?;
         tx.commit().await?;
         Ok(pb::StartBroadcastResponse {
             broadcast: Some(broadcast_of(&row)),
@@ -319,12 +315,9 @@ impl NotificationApi {
     ) -> Result<pb::CancelBroadcastResponse, ApiError> {
         let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
         let mut tx = self.pool.begin().await?;
-        let cancelled = broadcasts::cancel(&mut tx, id, self.clock.now())
+        let (row, cancelled) = broadcasts::cancel(&mut tx, id, self.clock.now())
             .await?
             .ok_or_else(|| ApiError::not_found("Broadcast", r.name.clone()))?;
-        let row = broadcasts::get(&mut tx, id)
-            .await?
-            .ok_or(ApiError::Internal)?;
         tx.commit().await?;
         Ok(pb::CancelBroadcastResponse {
             broadcast: Some(broadcast_of(&row)),

@@ -195,43 +195,42 @@ pub async fn renew(
 
 /// Why members cannot be added to, or a start given to, a broadcast.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Assembly {
+pub enum Refusal {
     /// No such broadcast.
     Unknown,
     /// It is no longer assembling (it is in this state).
     NotAssembling(String),
-    /// Done.
-    Done {
-        /// Members new to it now.
-        added: u64,
-        /// Members in all (a start with none changes nothing).
-        members: i64,
-    },
+    /// A start without any member.
+    Empty,
 }
 
-/// Locks a broadcast for a change to its assembly; its state, or `None`.
-async fn lock_state(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, StoreError> {
-    Ok(
+/// Locks a broadcast for a change to its assembly: `None` when it is
+/// assembling, else why it cannot change.
+async fn lock_assembling(conn: &mut PgConnection, id: Uuid) -> Result<Option<Refusal>, StoreError> {
+    let state: Option<String> =
         sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = $1 FOR UPDATE")
             .bind(id)
             .fetch_optional(conn)
-            .await?,
-    )
+            .await?;
+    Ok(match state {
+        None => Some(Refusal::Unknown),
+        Some(state) if state != "assembling" => Some(Refusal::NotAssembling(state)),
+        Some(_) => None,
+    })
 }
 
 /// Adds distinct `names` to an assembling broadcast; a member already there
-/// is kept once, and becomes first if `first`.
+/// is kept once, and becomes first if `first`. (Members new to it, members
+/// in all.)
 pub async fn add_members(
     conn: &mut PgConnection,
     id: Uuid,
     names: &[String],
     first: bool,
     now: Timestamp,
-) -> Result<Assembly, StoreError> {
-    match lock_state(&mut *conn, id).await? {
-        None => return Ok(Assembly::Unknown),
-        Some(state) if state != "assembling" => return Ok(Assembly::NotAssembling(state)),
-        Some(_) => {}
+) -> Result<Result<(u64, i64), Refusal>, StoreError> {
+    if let Some(refusal) = lock_assembling(&mut *conn, id).await? {
+        return Ok(Err(refusal));
     }
     // `xmax = 0` tells a fresh row from one the conflict clause updated.
     let inserted: Vec<bool> = sqlx::query_scalar(
@@ -256,37 +255,31 @@ pub async fn add_members(
     .bind(now.to_sqlx())
     .fetch_one(conn)
     .await?;
-    Ok(Assembly::Done {
-        added,
-        members: total,
-    })
+    Ok(Ok((added, total)))
 }
 
 /// Starts an assembling broadcast with at least one member: it expands.
+/// Without members nothing changes.
 pub async fn start(
     conn: &mut PgConnection,
     id: Uuid,
     now: Timestamp,
-) -> Result<Assembly, StoreError> {
-    match lock_state(&mut *conn, id).await? {
-        None => return Ok(Assembly::Unknown),
-        Some(state) if state != "assembling" => return Ok(Assembly::NotAssembling(state)),
-        Some(_) => {}
+) -> Result<Result<BroadcastRow, Refusal>, StoreError> {
+    if let Some(refusal) = lock_assembling(&mut *conn, id).await? {
+        return Ok(Err(refusal));
     }
-    // Without members nothing changes (the caller refuses the start).
-    let total: i64 = sqlx::query_scalar(
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE broadcasts SET state = 'expanding', update_time = $2
-         WHERE id = $1 AND member_count > 0 RETURNING member_count",
-    )
+         WHERE id = $1 AND member_count > 0 RETURNING {COLUMNS}"
+    )))
     .bind(id)
     .bind(now.to_sqlx())
     .fetch_optional(conn)
-    .await?
-    .unwrap_or(0);
-    Ok(Assembly::Done {
-        added: 0,
-        members: total,
-    })
+    .await?;
+    match row {
+        Some(row) => Ok(Ok(row_of(&row)?)),
+        None => Ok(Err(Refusal::Empty)),
+    }
 }
 
 /// A page of a listed or assembled audience's members in one tier (`first`
@@ -325,23 +318,24 @@ pub async fn expanded(pool: &PgPool, id: Uuid, now: Timestamp) -> Result<(), Sto
     Ok(())
 }
 
-/// Cancels a broadcast and its unsent messages; `None` when unknown.
+/// Cancels a broadcast and its unsent messages: the broadcast as it is
+/// now and how many messages were cancelled; `None` when unknown.
 pub async fn cancel(
     conn: &mut PgConnection,
     id: Uuid,
     now: Timestamp,
-) -> Result<Option<u64>, StoreError> {
-    let found = sqlx::query(
+) -> Result<Option<(BroadcastRow, u64)>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE broadcasts SET state = 'cancelled', claim_until = NULL, update_time = $2
-         WHERE id = $1 RETURNING id",
-    )
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
     .bind(id)
     .bind(now.to_sqlx())
     .fetch_optional(&mut *conn)
     .await?;
-    if found.is_none() {
+    let Some(row) = row else {
         return Ok(None);
-    }
+    };
     let done = sqlx::query(
         "UPDATE messages SET state = 'cancelled', state_reason = 'BROADCAST_CANCELLED',
                 due_time = NULL, update_time = $2
@@ -351,7 +345,7 @@ pub async fn cancel(
     .bind(now.to_sqlx())
     .execute(conn)
     .await?;
-    Ok(Some(done.rows_affected()))
+    Ok(Some((row_of(&row)?, done.rows_affected())))
 }
 
 /// A broadcast's messages by state code.
