@@ -50,7 +50,10 @@ pub async fn run_once(
         };
         let mut raised = 0;
         for id in &due {
-            raised += raise_alarms(pool, policies, *id, now).await?;
+            match raise_alarms(pool, policies, *id, now).await {
+                Ok(n) => raised += n,
+                Err(error) => skip(error, "raising its alarms", *id)?,
+            }
         }
         pass.alarms += raised;
         if due.len() < BATCH as usize || raised == 0 {
@@ -62,11 +65,27 @@ pub async fn run_once(
         ownership::expired_offers(&mut conn, now, BATCH).await?
     };
     for (complaint, offer) in expired {
-        if lapse_offer(pool, policies, complaint, offer, now).await? {
-            pass.expired_offers += 1;
+        match lapse_offer(pool, policies, complaint, offer, now).await {
+            Ok(true) => pass.expired_offers += 1,
+            Ok(false) => {}
+            Err(error) => skip(error, "lapsing its hand-off offer", complaint)?,
         }
     }
     Ok(pass)
+}
+
+/// A failure on one complaint: one the database refused for that row, or
+/// that it cannot read, is logged and the pass goes on to the others (so
+/// one bad row never silences every alarm); anything else (the database
+/// unreachable) ends the pass.
+fn skip(error: StoreError, doing: &str, complaint: uuid::Uuid) -> Result<(), StoreError> {
+    match error {
+        StoreError::Corrupt(_) | StoreError::Database(sqlx::Error::Database(_)) => {
+            tracing::error!(%error, %complaint, "the scheduler skipped a complaint while {doing}");
+            Ok(())
+        }
+        other => Err(other),
+    }
 }
 
 async fn raise_alarms(

@@ -359,3 +359,37 @@ async fn the_figures_count_what_happened_in_the_period() {
     assert!((stats.transfers_per_complaint - 0.5).abs() < 1e-9);
     assert_eq!(stats.sla_met_share.get("acknowledgement"), Some(&1.0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_complaint_the_scheduler_cannot_read_does_not_silence_the_others_alarms() {
+    let app = spawn_app_with(office_settings()).await;
+    // Monday 09:00 in Berlin: the acknowledgement warning is due at 12:12.
+    app.clock.set(at("2026-12-28T08:00:00Z"));
+    let healthy = app.received().await;
+    let broken = app.received().await;
+    let id: uuid::Uuid = broken
+        .name
+        .trim_start_matches("complaints/")
+        .parse()
+        .expect("an id");
+    sqlx::query("UPDATE complaints SET severity = 'unheard_of' WHERE id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .expect("a severity this version cannot read");
+
+    app.clock.set(at("2026-12-28T11:30:00Z"));
+    assert_eq!(
+        app.run_scheduler().await.alarms,
+        1,
+        "the healthy complaint's warning, despite the broken one"
+    );
+    assert_eq!(
+        clock_of(
+            &app.get(&healthy.name).await,
+            pb::SlaClockKind::Acknowledgement
+        )
+        .status,
+        pb::SlaClockStatus::AtRisk as i32
+    );
+}
