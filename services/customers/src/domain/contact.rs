@@ -85,8 +85,17 @@ impl Phone {
             Some(rest) => format!("+{rest}"),
             None => digits_and_plus,
         };
-        let number = phonenumber::parse(Some(region.0), &normalised)
-            .map_err(|_| ContactError::InvalidPhone)?;
+        // A number with its country code is read by that country's rules:
+        // given a default region, the `phonenumber` crate strips the
+        // region's national prefix from any number, so with the US default
+        // (prefix 1) `+49 151 ...` would lose the 1 of its mobile prefix.
+        let read_in = if normalised.starts_with('+') {
+            None
+        } else {
+            Some(region.0)
+        };
+        let number =
+            phonenumber::parse(read_in, &normalised).map_err(|_| ContactError::InvalidPhone)?;
         if !phonenumber::is_valid(&number) {
             return Err(ContactError::InvalidPhone);
         }
@@ -293,6 +302,29 @@ mod tests {
                 "{form}"
             );
         }
+    }
+
+    #[test]
+    fn a_number_with_its_country_code_keeps_every_digit_whatever_the_default_region() {
+        for region in [DefaultRegion::US, nl()] {
+            for (typed, e164) in [
+                ("+49 151 12345678", "+4915112345678"),
+                ("0049 171 2345678", "+491712345678"),
+                ("+33 6 12 34 56 78", "+33612345678"),
+                ("+1 212 555 1234", "+12125551234"),
+                ("+31 20 123 4567", "+31201234567"),
+            ] {
+                assert_eq!(
+                    Phone::parse(typed, region).map(|p| p.0),
+                    Ok(e164.to_string()),
+                    "{typed} read in {region:?}"
+                );
+            }
+        }
+        assert_eq!(
+            Phone::parse("212 555 1234", DefaultRegion::US).map(|p| p.0),
+            Ok("+12125551234".to_string())
+        );
     }
 
     #[test]
