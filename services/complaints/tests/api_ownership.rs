@@ -376,6 +376,32 @@ async fn an_assistant_answers_and_adds_notes_without_owning_the_complaint() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_note_naming_an_unknown_assist_is_not_found_and_writes_nothing() {
+    let app = spawn_app().await;
+    let created = app.received().await;
+    let unknown = format!("{}/assists/{}", created.name, uuid::Uuid::now_v7());
+
+    let refused = app
+        .agent("agent-1")
+        .add_complaint_note(pb::AddComplaintNoteRequest {
+            parent: created.name.clone(),
+            note: Some(pb::Note {
+                visibility: pb::NoteVisibility::Internal.into(),
+                body: "About that question".into(),
+                assist: unknown,
+                ..Default::default()
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect_err("no such assist");
+
+    assert_status(&refused, Code::NotFound, "ASSIST_NOT_FOUND");
+    assert_eq!(app.count("complaint_notes").await, 0);
+    assert_eq!(app.get(&created.name).await.etag, created.etag);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_stale_etag_refuses_a_move_made_on_an_old_read() {
     let app = spawn_app().await;
     let created = app.received().await;

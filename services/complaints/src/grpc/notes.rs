@@ -84,6 +84,15 @@ impl ComplaintApi {
                 },
             });
         }
+        // The name's shape was checked above; the assist must also exist on
+        // this complaint (else the foreign key would refuse it as INTERNAL).
+        if let Some((_, assist_id)) = assist
+            && ownership::lock_assist(&mut work.tx, id, assist_id)
+                .await?
+                .is_none()
+        {
+            return Err(ApiError::not_found("Assist", given.assist.clone()));
+        }
         let note = Note {
             id: Uuid::now_v7(),
             complaint_id: id,
