@@ -41,7 +41,7 @@ enum Command {
     Up,
     /// Run one service (the container entrypoint).
     Serve {
-        /// The service: customers.
+        /// The service: customers, complaints or notifications.
         service: String,
     },
     /// Provision each service's role and schema and run its migrations.
