@@ -253,11 +253,12 @@ fn role_secret(database: &TestDatabase) -> Secret {
 /// that made it, then the directory.
 #[derive(Debug)]
 pub struct Suite {
-    /// The `redress up` process (the latest, after a restart).
-    child: ChildGuard,
+    /// The `redress up` process (the latest, after a restart); none for a
+    /// suite only provisioned ([`Suite::provision`]).
+    child: Option<ChildGuard>,
     /// Its stdout after the banner, a line at a time (kept drained so the
     /// process never blocks on a full pipe).
-    _stdout: Receiver<String>,
+    _stdout: Option<Receiver<String>>,
     /// What every `redress up` of this suite printed on stderr so far.
     stderr: Arc<Mutex<String>>,
     /// The environment every command of this suite gets.
@@ -350,6 +351,23 @@ impl Suite {
     /// added to its environment (after the suite's own variables, so an
     /// extra one wins). A restart keeps both.
     pub fn start_with_env(toml: &str, extra: &[(&str, &str)]) -> Self {
+        let mut suite = Self::provision_with_env(toml, extra);
+        let (child, stdout) = start_up(suite.dir.path(), &suite.vars, &suite.stderr);
+        suite.child = Some(child);
+        suite._stdout = Some(stdout);
+        suite
+    }
+
+    /// The suite's environment (a fresh database, ports, a development
+    /// secret, a working directory) without starting `redress up`: for
+    /// commands that start their own processes, such as `redress bench`.
+    pub fn provision() -> Self {
+        Self::provision_with_env("", &[])
+    }
+
+    /// [`Suite::provision`] with `toml` as its `redress.toml` and `extra`
+    /// added to its environment.
+    fn provision_with_env(toml: &str, extra: &[(&str, &str)]) -> Self {
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
         let database = runtime.block_on(TestDatabase::new());
         let dir = TempDir::new();
@@ -387,12 +405,10 @@ impl Suite {
             ),
         ];
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (child, stdout) = start_up(dir.path(), &vars, &stderr);
         Self {
-            child,
-            _stdout: stdout,
-            stderr,
+            child: None,
+            _stdout: None,
+            stderr: Arc::new(Mutex::new(String::new())),
             vars,
             endpoint: format!("http://127.0.0.1:{port}"),
             complaints_endpoint: format!("http://127.0.0.1:{complaints_port}"),
@@ -454,29 +470,35 @@ impl Suite {
     /// Sends SIGTERM and waits for `redress up` to exit; `None` if it did
     /// not in time (it is then killed when the suite drops).
     pub fn terminate(&mut self) -> Option<ExitStatus> {
-        let pid = nix::unistd::Pid::from_raw(
-            i32::try_from(self.child.0.id()).expect("a pid fits in an i32"),
-        );
+        let child = self.child_mut();
+        let pid =
+            nix::unistd::Pid::from_raw(i32::try_from(child.0.id()).expect("a pid fits in an i32"));
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM sent");
-        self.child.wait_timeout(STOP_TIMEOUT)
+        child.wait_timeout(STOP_TIMEOUT)
     }
 
     /// Sends SIGKILL, as a crash or the kernel's OOM killer would: no
     /// drain, no last transaction. Returns once the process is reaped, so
     /// its ports are free; panics if it had already exited.
     pub fn kill(&mut self) -> ExitStatus {
+        let stderr = self.stderr();
+        let child = self.child_mut();
         assert!(
-            matches!(self.child.0.try_wait(), Ok(None)),
-            "`redress up` is not running\n--- stderr\n{}",
-            self.stderr()
+            matches!(child.0.try_wait(), Ok(None)),
+            "`redress up` is not running\n--- stderr\n{stderr}"
         );
-        let pid = nix::unistd::Pid::from_raw(
-            i32::try_from(self.child.0.id()).expect("a pid fits in an i32"),
-        );
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("SIGKILL sent");
-        self.child
+        // `Child::kill` sends SIGKILL on Unix.
+        child.0.kill().expect("SIGKILL sent");
+        child
             .wait_timeout(STOP_TIMEOUT)
             .expect("a killed process is reaped")
+    }
+
+    /// The `redress up` process; panics for a suite only provisioned.
+    fn child_mut(&mut self) -> &mut ChildGuard {
+        self.child
+            .as_mut()
+            .expect("`redress up` was never started (Suite::provision)")
     }
 
     /// Starts `redress up` again after it stopped ([`Suite::kill`],
@@ -484,15 +506,15 @@ impl Suite {
     /// environment. Waits for its banner, as [`Suite::start`] does.
     pub fn restart(&mut self) {
         assert!(
-            matches!(self.child.0.try_wait(), Ok(Some(_))),
+            matches!(self.child_mut().0.try_wait(), Ok(Some(_))),
             "`redress up` is still running; stop it before restarting it"
         );
         if let Ok(mut text) = self.stderr.lock() {
             text.push_str("--- restarted\n");
         }
         let (child, stdout) = start_up(self.dir.path(), &self.vars, &self.stderr);
-        self.child = child;
-        self._stdout = stdout;
+        self.child = Some(child);
+        self._stdout = Some(stdout);
     }
 
     /// What `redress up` printed on stderr so far.
