@@ -179,10 +179,12 @@ fn seeded_complaints_read_back_through_the_api_as_the_service_would_have_written
 
 #[test]
 fn a_small_benchmark_run_measures_every_scenario_beside_pgbench_without_a_failed_request() {
-    // Arrange: the suite's environment (bench starts its own processes and
-    // database on the same server).
-    let suite = Suite::start();
-    let database = format!("redress_bench_{}", uuid::Uuid::now_v7().simple());
+    // Arrange: the suite's environment, without `redress up` (bench starts
+    // its own processes and databases on the same server).
+    let suite = Suite::provision();
+    let run_id = uuid::Uuid::now_v7().simple();
+    let database = format!("redress_bench_{run_id}");
+    let baseline_database = format!("redress_pgbench_{run_id}");
     let json = suite.path().join("bench.json");
 
     // Act
@@ -200,10 +202,13 @@ fn a_small_benchmark_run_measures_every_scenario_beside_pgbench_without_a_failed
         "2",
         "--database",
         &database,
+        "--baseline-database",
+        &baseline_database,
         "--json",
         json.to_str().expect("a UTF-8 path"),
     ]);
     suite.drop_database(&database);
+    suite.drop_database(&baseline_database);
 
     // Assert
     assert!(
@@ -268,7 +273,7 @@ fn a_small_benchmark_run_measures_every_scenario_beside_pgbench_without_a_failed
             .iter()
             .all(|b| b["tps"].as_f64().unwrap_or(0.0) > 0.0)
     );
-    for service in ["customers", "complaints", "suite"] {
+    for service in ["customers", "complaints", "notifications", "suite"] {
         assert!(
             report["idle_memory"][service].as_u64().unwrap_or(0) > 0,
             "{report}"

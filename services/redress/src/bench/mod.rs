@@ -4,7 +4,8 @@
 //!
 //! One command: it makes (or reuses) a database of its own on the
 //! configured server (or the private cluster), seeds it to scale with
-//! `redress seed`'s code, starts each service alone to read its idle
+//! `redress seed`'s code, starts each service alone (each in its own
+//! process, notifications beside the two it calls) to read its idle
 //! memory, starts the whole suite in one process (`redress up`), runs the
 //! scenarios through the public gRPC API (sampling the suite's memory),
 //! stops it, runs `pgbench` at the same client count on the same server,
@@ -76,6 +77,10 @@ pub struct BenchArgs {
     /// The benchmark's database on the server (created when missing).
     #[arg(long, default_value = "redress_bench")]
     pub database: String,
+    /// The pgbench baseline's database on the server (created when
+    /// missing, reused at the same scale).
+    #[arg(long, default_value = "redress_pgbench")]
+    pub baseline_database: String,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -276,9 +281,28 @@ pub async fn run(
                 "redress.complaints.v1.ComplaintService",
             )
             .await?;
+        // Notifications calls both (and follows the complaints feed), so it
+        // is measured in its own process while they run.
+        with_endpoint.push((
+            "REDRESS_COMPLAINTS__ENDPOINT".to_owned(),
+            complaints_endpoint.clone(),
+        ));
+        let mut notifications = Process::start(
+            &["serve", "notifications"],
+            &with_endpoint,
+            &logs.join("notifications.log"),
+        )?;
+        notifications
+            .wait_serving(
+                &notifications_endpoint,
+                "redress.notifications.v1.NotificationService",
+            )
+            .await?;
         tokio::time::sleep(Duration::from_secs(3)).await;
         idle.customers = customers.rss();
         idle.complaints = complaints.rss();
+        idle.notifications = notifications.rss();
+        notifications.stop().await?;
         complaints.stop().await?;
         customers.stop().await?;
     }
@@ -339,7 +363,13 @@ pub async fn run(
             Measure::Count(_) => Duration::from_secs(10),
         };
         eprintln!("Running the pgbench baseline ({clients} clients) ...");
-        let pg = Pgbench::prepare(&server_pool, &server.url, u32::try_from(clients)?).await?;
+        let pg = Pgbench::prepare(
+            &server_pool,
+            &server.url,
+            &args.baseline_database,
+            u32::try_from(clients)?,
+        )
+        .await?;
         for workload in Workload::ALL {
             baselines.push(pg.run(workload, clients, duration).await?);
         }

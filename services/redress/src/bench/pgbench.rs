@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use redress_platform::Secret;
 use redress_platform::db;
+use redress_platform::pg_local::PgBinaries;
 use sqlx::PgPool;
 
 /// A pgbench workload.
@@ -60,44 +61,36 @@ pub struct Pgbench {
     url: Secret,
 }
 
-const DATABASE: &str = "redress_pgbench";
 const INSERT_SCRIPT: &str = "INSERT INTO redress_single_insert (id, body, at) \
                              VALUES (gen_random_uuid(), 'one row', now());\n";
 
-/// Finds pgbench: on the PATH, else beside the newest PostgreSQL server.
-fn program() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join("pgbench");
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|entry| entry.ok().map(|e| e.path().join("bin/pgbench")))
-        .filter(|path| path.is_file())
-        .collect();
-    found.sort_by_key(|path| {
-        path.components()
-            .nth(4)
-            .and_then(|c| c.as_os_str().to_str()?.parse::<u32>().ok())
-    });
-    found.pop()
+/// Finds pgbench beside the PostgreSQL server programs the private cluster
+/// would use (so its version is the server's).
+fn program() -> anyhow::Result<PathBuf> {
+    let program = PgBinaries::find(None)
+        .context("no PostgreSQL installation for pgbench; pass --no-baseline")?
+        .program("pgbench");
+    anyhow::ensure!(
+        program.is_file(),
+        "pgbench is not at {}; install PostgreSQL's client tools or pass --no-baseline",
+        program.display()
+    );
+    Ok(program)
 }
 
 impl Pgbench {
-    /// Prepares the baseline database beside the suite's on the server of
-    /// `admin_url`, at `scale` (pgbench's scale factor: 100,000 accounts
-    /// each), reusing it when it is already at that scale.
-    pub async fn prepare(admin: &PgPool, admin_url: &Secret, scale: u32) -> anyhow::Result<Self> {
-        let program = program().context(
-            "pgbench was not found on the PATH or under /usr/lib/postgresql/*/bin; \
-             install PostgreSQL's client tools or pass --no-baseline",
-        )?;
-        super::ensure_database(admin, DATABASE).await?;
-        let url = db::database_url(admin_url, DATABASE)?;
+    /// Prepares the baseline database `database` beside the suite's on the
+    /// server of `admin_url`, at `scale` (pgbench's scale factor: 100,000
+    /// accounts each), reusing it when it is already at that scale.
+    pub async fn prepare(
+        admin: &PgPool,
+        admin_url: &Secret,
+        database: &str,
+        scale: u32,
+    ) -> anyhow::Result<Self> {
+        let program = program()?;
+        super::ensure_database(admin, database).await?;
+        let url = db::database_url(admin_url, database)?;
         let bench = Pgbench { program, url };
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)

@@ -18,6 +18,9 @@ pub struct IdleMemory {
     pub customers: Option<u64>,
     /// `redress serve complaints`, alone.
     pub complaints: Option<u64>,
+    /// `redress serve notifications`, in its own process (while customers
+    /// and complaints, which it calls, run in theirs).
+    pub notifications: Option<u64>,
     /// `redress up`, every service in one process.
     pub suite: Option<u64>,
 }
@@ -337,9 +340,11 @@ impl Report {
             out.push('\n');
         }
         out.push_str(&format!(
-            "Idle memory: customers alone {}, complaints alone {}, whole suite in one process {}\n",
+            "Idle memory: customers alone {}, complaints alone {}, notifications alone {}, \
+             whole suite in one process {}\n",
             mib(self.idle_memory.customers),
             mib(self.idle_memory.complaints),
+            mib(self.idle_memory.notifications),
             mib(self.idle_memory.suite),
         ));
         if let Some(seeded) = &self.seeded {
