@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use jiff::SignedDuration;
 use redress_notifications::store;
-use support::{in_state, pb, spawn_app, spawn_app_with};
+use support::{TestApp, in_state, pb, spawn_app, spawn_app_with};
 use tonic::Code;
 use uuid::Uuid;
 
@@ -461,10 +461,11 @@ async fn a_broadcast_reaches_every_listed_customer_once_and_an_empty_audience_is
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_assembled_broadcast_takes_members_in_batches_and_reaches_the_first_ones_first() {
-    // One worker sending one at a time, so arrival order is claim order.
+    // One worker taking and sending one at a time, so arrival order is
+    // claim order (within a claimed batch the order is not kept).
     let app = spawn_app_with(|s| redress_notifications::Settings {
         workers: 1,
-        claim_batch: 2,
+        claim_batch: 1,
         send_concurrency: 1,
         ..s
     })
@@ -733,6 +734,146 @@ async fn cancelling_a_broadcast_cancels_its_held_messages_and_an_assembling_one_
     assert_eq!(unknown.code(), tonic::Code::NotFound);
 }
 
+/// Plays a worker that claims every message matching `filter` (SQL) until
+/// `lease_until`, as a claim does, and then dies; how many it took.
+async fn dead_worker_claims(app: &TestApp, filter: &str, lease_until: jiff::Timestamp) -> u64 {
+    let statement = format!(
+        "UPDATE messages SET state = 'sending', due_time = $1 WHERE {filter} AND due_time IS NOT NULL"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(statement))
+        .bind(jiff_sqlx::ToSqlx::to_sqlx(lease_until))
+        .execute(&app.pool)
+        .await
+        .expect("claimed")
+        .rows_affected()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_a_worker_held_when_their_broadcast_was_cancelled_are_cancelled_not_sent() {
+    let app = spawn_app_with(|s| redress_notifications::Settings {
+        lease_seconds: 30,
+        ..s
+    })
+    .await;
+    app.template("notice.test", pb::Channel::Unspecified, "", "Hello", &[])
+        .await;
+    // 12:00 UTC is 01:00 in Auckland: quiet hours hold them.
+    let mut names = Vec::new();
+    for i in 0..3 {
+        names.push(
+            app.customer(&format!("Kiri {i}"), "en-NZ", "Pacific/Auckland")
+                .await,
+        );
+    }
+    let created = app
+        .client()
+        .create_broadcast(pb::CreateBroadcastRequest {
+            broadcast: Some(pb::Broadcast {
+                audience: Some(pb::Audience {
+                    members: Some(pb::audience::Members::Customers(pb::CustomerList { names })),
+                }),
+                kind: "notice.test".into(),
+                channels: vec![pb::Channel::Webhook as i32],
+                ..pb::Broadcast::default()
+            }),
+            request_id: Uuid::now_v7().to_string(),
+        })
+        .await
+        .expect("created")
+        .into_inner()
+        .broadcast
+        .expect("b");
+    let id: Uuid = created
+        .name
+        .trim_start_matches("broadcasts/")
+        .parse()
+        .expect("an id");
+    let messages = || async {
+        app.client()
+            .list_messages(pb::ListMessagesRequest {
+                filter: Some(pb::list_messages_request::Filter::Broadcast(
+                    created.name.clone(),
+                )),
+                page_size: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("listed")
+            .into_inner()
+            .messages
+    };
+    for _ in 0..300 {
+        let now = messages().await;
+        if now.len() == 3 && now.iter().all(|m| m.state == pb::MessageState::Held as i32) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // A worker holds them all when the broadcast is cancelled: nothing is
+    // queued or held, so the cancel itself cancels none.
+    let now = redress_platform::clock::Clock::now(&app.clock);
+    let lease = now + SignedDuration::from_secs(30);
+    let filter = format!("broadcast_id = '{id}'");
+    assert_eq!(dead_worker_claims(&app, &filter, lease).await, 3);
+    let cancelled = app
+        .client()
+        .cancel_broadcast(pb::CancelBroadcastRequest {
+            name: created.name.clone(),
+        })
+        .await
+        .expect("cancelled")
+        .into_inner();
+    assert_eq!(cancelled.cancelled_count, 0);
+
+    // The worker lives long enough to record one as due again: it is
+    // cancelled instead.
+    let first = messages().await.remove(0);
+    let first_id: Uuid = first
+        .name
+        .trim_start_matches("messages/")
+        .parse()
+        .expect("an id");
+    store::messages::finish(
+        &app.pool,
+        &[store::messages::Finished {
+            id: first_id,
+            lease_until: lease,
+            state: redress_notifications::domain::delivery::State::Held,
+            reason: "QUIET_HOURS".into(),
+            due_time: Some(now + SignedDuration::from_hours(7)),
+            plan: vec![redress_notifications::domain::channel::Channel::Webhook],
+            channel_index: 0,
+            channel_attempts: 0,
+            channel: None,
+            attempts_before: 0,
+            attempts: vec![],
+            inbox: None,
+        }],
+        now,
+    )
+    .await
+    .expect("recorded");
+    // The others' lease lapses; the workers that take them over cancel them,
+    // even were they critical (quiet hours would not hold them then).
+    sqlx::query("UPDATE messages SET critical = true WHERE broadcast_id = $1 AND id <> $2")
+        .bind(id)
+        .bind(first_id)
+        .execute(&app.pool)
+        .await
+        .expect("critical");
+    app.clock.advance(SignedDuration::from_secs(31));
+    for m in messages().await {
+        let done = app
+            .wait_for(&m.name, in_state(&[pb::MessageState::Cancelled]))
+            .await;
+        assert_eq!(done.state_reason, "BROADCAST_CANCELLED");
+    }
+    // Morning in Auckland: still nothing goes.
+    app.clock.advance(SignedDuration::from_hours(12));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.gateway.total(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_a_killed_worker_held_are_taken_over_when_its_lease_lapses_and_sent_once() {
     // The service's own workers run; the test also plays a worker that
@@ -766,25 +907,19 @@ async fn messages_a_killed_worker_held_are_taken_over_when_its_lease_lapses_and_
             created_by: "test".into(),
         })
         .collect();
-    // A worker claims them first and dies before sending (lease 30 s).
+    // Not due for an hour, so the service's workers leave them alone...
     store::messages::enqueue(&mut tx, &batch, now + SignedDuration::from_secs(3600))
         .await
         .expect("queued");
     tx.commit().await.expect("committed");
-    sqlx::query("UPDATE messages SET due_time = $1")
-        .bind(jiff_sqlx::ToSqlx::to_sqlx(now))
-        .execute(&app.pool)
-        .await
-        .expect("due now");
-    let claimed = store::messages::claim(&app.pool, now, now + SignedDuration::from_secs(30), 100)
-        .await
-        .expect("claimed");
-    // The service's own workers may have taken some first; the rest are ours.
-    let dead_held = claimed.len();
+    // ... until a worker claims them all (as a claim does: sending, the
+    // lease's end as due time) and dies before sending (lease 30 s).
+    let dead_held = dead_worker_claims(&app, "true", now + SignedDuration::from_secs(30)).await;
+    assert_eq!(dead_held, 20);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
-        app.gateway.distinct() + dead_held,
-        20,
+        app.gateway.distinct(),
+        0,
         "held messages wait for the lease"
     );
     app.clock.advance(SignedDuration::from_secs(31));

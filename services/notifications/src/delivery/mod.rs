@@ -31,7 +31,6 @@ use jiff::{SignedDuration, Timestamp};
 use redress_platform::clock::SharedClock;
 use serde_json::Value;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 pub use choose::choose;
 
@@ -155,20 +154,6 @@ impl Worker {
             .into_iter()
             .collect();
         let templates = Arc::new(store::templates::of_kinds(&self.pool, &kinds).await?);
-        let broadcasts: Vec<Uuid> = claimed
-            .iter()
-            .filter_map(|c| c.broadcast_id)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let broadcast_variables: HashMap<Uuid, Value> = if broadcasts.is_empty() {
-            HashMap::new()
-        } else {
-            store::broadcasts::variables(&self.pool, &broadcasts)
-                .await?
-                .into_iter()
-                .collect()
-        };
         let since = now.checked_sub(CAP_WINDOW).unwrap_or(now);
         let names: Vec<String> = names.into_iter().collect();
         // Only non-critical messages are capped (a crisis broadcast skips this).
@@ -181,11 +166,7 @@ impl Worker {
         let mut finished = Vec::with_capacity(taken);
         let mut going = Vec::with_capacity(taken);
         for claimed in claimed {
-            let variables = strings(claimed.variables.as_ref().or_else(|| {
-                claimed
-                    .broadcast_id
-                    .and_then(|b| broadcast_variables.get(&b))
-            }));
+            let variables = strings(claimed.variables.as_ref());
             match self.decide(claimed, variables, &resolved, &mut recent, now) {
                 Ok(go) => going.push(go),
                 Err(done) => finished.push(*done),
@@ -233,6 +214,14 @@ impl Worker {
                 None,
             ))
         };
+        if claimed.broadcast_cancelled {
+            return Err(end(
+                &claimed,
+                State::Cancelled,
+                "BROADCAST_CANCELLED",
+                vec![],
+            ));
+        }
         let who = match resolved.get(&claimed.recipient) {
             Some(Ok(who)) => who,
             Some(Err(Unreachable::Erased)) => {

@@ -141,17 +141,6 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<BroadcastRo
     row.as_ref().map(row_of).transpose()
 }
 
-/// The variables of these broadcasts.
-pub async fn variables(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<(Uuid, Value)>, StoreError> {
-    let rows = sqlx::query("SELECT id, variables FROM broadcasts WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("id")?, row.try_get("variables")?)))
-        .collect()
-}
-
 /// Claims one expanding broadcast whose claim is free or lapsed, until
 /// `claim_until`.
 pub async fn claim_expanding(

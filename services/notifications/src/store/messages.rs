@@ -131,7 +131,7 @@ pub struct Claimed {
     pub category: String,
     /// Whether critical.
     pub critical: bool,
-    /// Its own variables (`None` for a broadcast's).
+    /// Its variables: its own, or its broadcast's.
     pub variables: Option<Value>,
     /// The channels asked for.
     pub channels: Vec<String>,
@@ -145,13 +145,17 @@ pub struct Claimed {
     pub attempt_count: i32,
     /// Its broadcast.
     pub broadcast_id: Option<Uuid>,
+    /// Whether its broadcast was cancelled (it was taken while a worker
+    /// held it, or its dead worker's lease lapsed).
+    pub broadcast_cancelled: bool,
     /// The end of this worker's lease: the claim's token.
     pub lease_until: Timestamp,
 }
 
 /// Claims up to `limit` messages due at `now` (queued, held, or sending
 /// under a lapsed lease), skipping rows other workers hold, and leases them
-/// until `lease_until`.
+/// until `lease_until`; a broadcast's message comes with the broadcast's
+/// variables and whether it was cancelled.
 pub async fn claim(
     pool: &PgPool,
     now: Timestamp,
@@ -160,15 +164,18 @@ pub async fn claim(
 ) -> Result<Vec<Claimed>, StoreError> {
     let rows = sqlx::query(
         "WITH due AS (
-             SELECT id FROM messages
+             SELECT id, broadcast_id FROM messages
              WHERE due_time IS NOT NULL AND due_time <= $1
              ORDER BY priority DESC, due_time
              LIMIT $3
              FOR UPDATE SKIP LOCKED)
          UPDATE messages m SET state = 'sending', due_time = $2, update_time = $1
-         FROM due WHERE m.id = due.id
-         RETURNING m.id, m.recipient, m.kind, m.category, m.critical, m.variables, m.channels,
-                   m.plan, m.channel_index, m.channel_attempts, m.attempt_count, m.broadcast_id",
+         FROM due LEFT JOIN broadcasts b ON b.id = due.broadcast_id
+         WHERE m.id = due.id
+         RETURNING m.id, m.recipient, m.kind, m.category, m.critical,
+                   coalesce(m.variables, b.variables) AS variables, m.channels,
+                   m.plan, m.channel_index, m.channel_attempts, m.attempt_count, m.broadcast_id,
+                   coalesce(b.state = 'cancelled', false) AS broadcast_cancelled",
     )
     .bind(now.to_sqlx())
     .bind(lease_until.to_sqlx())
@@ -190,6 +197,7 @@ pub async fn claim(
                 channel_attempts: row.try_get("channel_attempts")?,
                 attempt_count: row.try_get("attempt_count")?,
                 broadcast_id: row.try_get("broadcast_id")?,
+                broadcast_cancelled: row.try_get("broadcast_cancelled")?,
                 lease_until,
             })
         })
@@ -394,6 +402,25 @@ pub async fn finish(pool: &PgPool, batch: &[Finished], now: Timestamp) -> Result
         .bind(&i_kind)
         .bind(&i_subject)
         .bind(&i_body)
+        .bind(now.to_sqlx())
+        .execute(&mut *tx)
+        .await?;
+    }
+    // A broadcast cancelled while its worker held these cancels them now,
+    // rather than leaving them queued or held for a later attempt.
+    let waiting: Vec<Uuid> = batch
+        .iter()
+        .filter(|f| kept.contains(&f.id) && matches!(f.state, State::Queued | State::Held))
+        .map(|f| f.id)
+        .collect();
+    if !waiting.is_empty() {
+        sqlx::query(
+            "UPDATE messages SET state = 'cancelled', state_reason = 'BROADCAST_CANCELLED',
+                    due_time = NULL, update_time = $2
+             WHERE id = ANY($1) AND state IN ('queued', 'held')
+               AND broadcast_id IN (SELECT id FROM broadcasts WHERE state = 'cancelled')",
+        )
+        .bind(&waiting)
         .bind(now.to_sqlx())
         .execute(&mut *tx)
         .await?;
