@@ -11,24 +11,7 @@
 mod support;
 
 use serde_json::Value;
-use support::Suite;
-
-/// The string at `pointer` in `value`, with a useful message if absent.
-fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
-}
-
-/// The array at `pointer` in `value`, with a useful message if absent.
-fn array<'a>(value: &'a Value, pointer: &str) -> &'a [Value] {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_else(|| panic!("no array at {pointer} in {value:#}"))
-}
+use support::{Suite, array, text};
 
 /// `redress complaints <args>` as `subject` of `team`, with a development
 /// token minted for them.

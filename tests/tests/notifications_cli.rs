@@ -11,23 +11,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::Suite;
-
-/// The string at `pointer` in `value`, with a useful message if absent.
-fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
-}
-
-/// The integer at `pointer` in `value`, with a useful message if absent.
-fn number(value: &Value, pointer: &str) -> i64 {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| panic!("no integer at {pointer} in {value:#}"))
-}
+use support::{Suite, number, text};
 
 /// How many of a broadcast's messages are in `state`, from `progress --json`.
 fn count_in(progress: &Value, state: &str) -> i64 {

@@ -8,16 +8,7 @@
 mod support;
 
 use redress_platform::auth::{AuthSettings, Role, Verifier};
-use serde_json::Value;
-use support::{Suite, TempDir, free_port, run};
-
-/// The string at `pointer` in `value`, with a useful message if absent.
-fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
-}
+use support::{Suite, TempDir, free_port, run, text};
 
 #[test]
 fn an_operator_manages_a_customer_from_the_command_line_and_stops_the_suite_cleanly() {

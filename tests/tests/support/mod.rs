@@ -183,6 +183,31 @@ impl Outcome {
     }
 }
 
+/// The string at `pointer` in `value`, with a useful message if absent.
+pub fn text<'a>(value: &'a serde_json::Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
+}
+
+/// The array at `pointer` in `value`, with a useful message if absent.
+pub fn array<'a>(value: &'a serde_json::Value, pointer: &str) -> &'a [serde_json::Value] {
+    value
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_else(|| panic!("no array at {pointer} in {value:#}"))
+}
+
+/// The integer at `pointer` in `value`, with a useful message if absent.
+pub fn number(value: &serde_json::Value, pointer: &str) -> i64 {
+    value
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or_else(|| panic!("no integer at {pointer} in {value:#}"))
+}
+
 /// Reads `pipe` to the end on a thread of its own.
 fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     thread::spawn(move || {
