@@ -218,6 +218,57 @@ async fn a_send_missing_a_variable_or_naming_an_unknown_one_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_send_gets_its_first_answer_after_the_template_changed() {
+    let app = spawn_app().await;
+    let template = app
+        .template(
+            "notice.test",
+            pb::Channel::Unspecified,
+            "",
+            "{{ code }}",
+            &["code"],
+        )
+        .await;
+    let ann = app.customer("Ann Smith", "en", "UTC").await;
+    let request = send(&ann, "notice.test", vars(&[("code", "1")]), false);
+    let first = app
+        .client()
+        .send_message(request.clone())
+        .await
+        .expect("queued")
+        .into_inner()
+        .message
+        .expect("m");
+    // The template now needs another variable: a new send without it is
+    // refused, but the repeat is the same request and gets the same answer.
+    app.client()
+        .update_template(pb::UpdateTemplateRequest {
+            template: Some(pb::Template {
+                body: "{{ code }} at {{ place }}".into(),
+                variables: vec!["code".into(), "place".into()],
+                ..template
+            }),
+        })
+        .await
+        .expect("a new version");
+    let fresh = pb::SendMessageRequest {
+        request_id: Uuid::now_v7().to_string(),
+        ..request.clone()
+    };
+    let status = app.client().send_message(fresh).await.expect_err("refused");
+    assert_eq!(violations(&status), ["message.variables[place]"]);
+    let again = app
+        .client()
+        .send_message(request)
+        .await
+        .expect("the first answer")
+        .into_inner()
+        .message
+        .expect("m");
+    assert_eq!(again.name, first.name);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_message_due_at_night_in_the_customers_zone_is_held_until_morning_there_but_a_critical_one_goes()
  {
     let app = spawn_app().await;

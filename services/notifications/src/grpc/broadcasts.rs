@@ -127,18 +127,19 @@ impl NotificationApi {
             }
         };
         v.into_result()?;
-        self.check_wording(&kind, &given, "broadcast.variables")
-            .await?;
-        self.check_channels(&channels)?;
-        if let AudienceRow::Selector(bytes) = &audience {
-            self.check_selector_takes_someone(bytes).await?;
-        }
-
+        // A repeat gets the first answer, whatever templates, channels or
+        // the customers service say now; only a first request is checked.
         let mut tx = self.pool.begin().await?;
         let claim =
             Claim::take(&mut tx, "CreateBroadcast", request_id, caller, &fingerprint).await?;
         if let Claim::Replay(bytes) = &claim {
             return replay(bytes);
+        }
+        self.check_wording(&kind, &given, "broadcast.variables")
+            .await?;
+        self.check_channels(&channels)?;
+        if let AudienceRow::Selector(bytes) = &audience {
+            self.check_selector_takes_someone(bytes).await?;
         }
         let now = self.clock.now();
         let row = BroadcastRow {

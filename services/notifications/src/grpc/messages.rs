@@ -154,15 +154,16 @@ impl NotificationApi {
         let Some(recipient) = recipient else {
             return Err(ApiError::Internal);
         };
-        self.check_wording(&kind, &given, "message.variables")
-            .await?;
-        self.check_channels(&channels)?;
-
+        // A repeat gets the first answer, whatever templates or channels
+        // say now; only a first request is checked against them.
         let mut tx = self.pool.begin().await?;
         let claim = Claim::take(&mut tx, "SendMessage", request_id, caller, &fingerprint).await?;
         if let Claim::Replay(bytes) = &claim {
             return replay(bytes);
         }
+        self.check_wording(&kind, &given, "message.variables")
+            .await?;
+        self.check_channels(&channels)?;
         let id = Uuid::now_v7();
         let now = self.clock.now();
         let new = NewMessage {
