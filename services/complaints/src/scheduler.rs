@@ -15,7 +15,7 @@ use redress_platform::outbox::{self, NewEvent};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::domain::complaint::FieldChange;
+use crate::domain::complaint::{Complaint, FieldChange};
 use crate::domain::names;
 use crate::domain::sla_policy::EscalationTarget;
 use crate::events::{self, types};
@@ -166,6 +166,10 @@ async fn raise_alarms(
     Ok(due.len())
 }
 
+/// Lapses offer `offer_id` of complaint `complaint_id` if it is still
+/// pending past its expiry at `now`, in a transaction of its own; `false`
+/// when there was nothing to do (or another transaction holds the
+/// complaint: the next pass comes back to it).
 async fn lapse_offer(
     pool: &PgPool,
     policies: &Policies,
@@ -183,8 +187,29 @@ async fn lapse_offer(
     if offer.state != OfferState::Pending || offer.expire_time > now {
         return Ok(false);
     }
+    lapse(&mut tx, &mut complaint, offer_id, policies, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Lets offer `offer_id` of `complaint` (pending, past its expiry) lapse at
+/// `now`, in the caller's transaction with the complaint locked: the offer
+/// is marked expired by `system:hand_offs`, the complaint written back (its
+/// version bumped, which `complaint` then carries), and the history entry,
+/// the clocks and the `hand_off_expired` event follow as for any change.
+/// The scheduler lapses offers nobody answered this way; a new hand-off or
+/// a reassignment lapses one the scheduler has not reached yet the same
+/// way.
+pub(crate) async fn lapse(
+    conn: &mut sqlx::PgConnection,
+    complaint: &mut Complaint,
+    offer_id: uuid::Uuid,
+    policies: &Policies,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let complaint_id = complaint.id;
     ownership::decide_hand_off(
-        &mut tx,
+        conn,
         offer_id,
         OfferState::Expired,
         "system:hand_offs",
@@ -193,7 +218,7 @@ async fn lapse_offer(
     )
     .await?;
     complaint.update_time = now;
-    complaint.version = store::complaints::save(&mut tx, &complaint).await?;
+    complaint.version = store::complaints::save(conn, complaint).await?;
     let name = names::hand_off(complaint_id, offer_id);
     let change = FieldChange {
         field: "pending_hand_off".into(),
@@ -201,7 +226,7 @@ async fn lapse_offer(
         after: String::new(),
     };
     history::append(
-        &mut tx,
+        conn,
         complaint_id,
         &Actor::system("hand_offs"),
         "hand_off_expired",
@@ -209,16 +234,14 @@ async fn lapse_offer(
         now,
     )
     .await?;
-    crate::clocks::refresh(&mut tx, &complaint, policies, now).await?;
+    crate::clocks::refresh(conn, complaint, policies, now).await?;
     let event = events::about(
         types::HAND_OFF_EXPIRED,
-        &complaint,
+        complaint,
         now,
         json!({ "hand_off": name }),
     );
-    append(&mut tx, event).await?;
-    tx.commit().await?;
-    Ok(true)
+    append(conn, event).await
 }
 
 async fn append(conn: &mut sqlx::PgConnection, event: NewEvent) -> Result<(), StoreError> {

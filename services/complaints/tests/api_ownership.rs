@@ -203,6 +203,81 @@ async fn an_unanswered_offer_lapses_and_cannot_be_accepted_late() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_expired_offer_the_scheduler_has_not_lapsed_yet_gives_way_to_a_new_one() {
+    let app = spawn_app().await;
+    let created = app.received().await;
+    let first = offer_to_agent(&app, &created.name, "agent-2").await;
+    let mut agent_2 = app.agent("agent-2");
+    let work_of_agent_2 = |mut client: Client| async move {
+        client
+            .list_my_work(pb::ListMyWorkRequest::default())
+            .await
+            .expect("work")
+            .into_inner()
+            .offered_hand_offs
+    };
+
+    // Past the offer's expiry; the scheduler has not run.
+    app.advance(SignedDuration::from_hours(5));
+    let shown_expired = app.get(&created.name).await;
+    let offered_expired = work_of_agent_2(agent_2.clone()).await;
+    let second = offer_to_agent(&app, &created.name, "agent-3").await;
+    let late = agent_2
+        .accept_hand_off(pb::AcceptHandOffRequest {
+            name: first.name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("lapsed");
+    let offered_after = work_of_agent_2(agent_2.clone()).await;
+    let pass = app.run_scheduler().await;
+
+    assert!(shown_expired.pending_hand_off.is_none());
+    assert!(offered_expired.is_empty(), "{offered_expired:?}");
+    assert!(offered_after.is_empty(), "{offered_after:?}");
+    assert_eq!(second.state, pb::HandOffState::Pending as i32);
+    assert_eq!(
+        app.get(&created.name)
+            .await
+            .pending_hand_off
+            .map(|h| h.name),
+        Some(second.name.clone())
+    );
+    assert_status(&late, Code::FailedPrecondition, "HAND_OFF_NOT_PENDING");
+    let first_id: uuid::Uuid = first
+        .name
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("an offer id");
+    let (state, decided_by): (String, String) =
+        sqlx::query_as("SELECT state, decided_by FROM complaints.hand_offs WHERE id = $1")
+            .bind(first_id)
+            .fetch_one(app.db.admin_pool())
+            .await
+            .expect("the first offer");
+    assert_eq!(
+        (state.as_str(), decided_by.as_str()),
+        ("expired", "system:hand_offs")
+    );
+    assert_eq!(pass.expired_offers, 0, "lapsed once, by the new hand-off");
+    let hand_off_events: Vec<String> = app
+        .event_types_of(&created.name)
+        .await
+        .into_iter()
+        .filter(|t| t.starts_with("complaint.hand_off"))
+        .collect();
+    assert_eq!(
+        hand_off_events,
+        [
+            "complaint.hand_off_offered",
+            "complaint.hand_off_expired",
+            "complaint.hand_off_offered",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_second_offer_waits_until_the_first_is_withdrawn() {
     let app = spawn_app().await;
     let created = app.received().await;

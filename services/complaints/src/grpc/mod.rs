@@ -306,7 +306,7 @@ impl ComplaintApi {
     ) -> Result<Vec<pb::Complaint>, StoreError> {
         let ids: Vec<Uuid> = complaints.iter().map(|c| c.id).collect();
         let clocks = store::sla::clocks_of(conn, &ids).await?;
-        let offers = store::ownership::pending_hand_offs(conn, &ids).await?;
+        let offers = store::ownership::pending_hand_offs(conn, &ids, now).await?;
         Ok(complaints
             .iter()
             .map(|c| {

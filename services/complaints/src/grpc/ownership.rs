@@ -73,7 +73,10 @@ impl ComplaintApi {
         if !to_agent.is_empty() && to_agent == work.before.owner {
             return Err(ApiError::invalid("to_agent", "is the current owner"));
         }
-        if let Some(pending) = store::pending_hand_offs(&mut work.tx, &[id]).await?.first() {
+        if let Some(pending) = store::pending_hand_offs(&mut work.tx, &[id], work.now)
+            .await?
+            .first()
+        {
             return Err(ApiError::FailedPrecondition {
                 reason: "HAND_OFF_PENDING",
                 message: format!(
@@ -83,6 +86,7 @@ impl ComplaintApi {
                 allowed: vec!["WithdrawHandOff".into()],
             });
         }
+        self.lapse_unlapsed_offers(&mut work).await?;
         let offer = HandOff {
             id: Uuid::now_v7(),
             complaint_id: id,
@@ -120,6 +124,25 @@ impl ComplaintApi {
             }
         })
         .await
+    }
+
+    /// Lets the complaint's offers that expired but that the scheduler has
+    /// not lapsed yet lapse now, exactly as the scheduler would
+    /// ([`crate::scheduler::lapse`]), so that a new offer or a reassignment
+    /// is not held up by an offer nobody can accept any more.
+    async fn lapse_unlapsed_offers(&self, work: &mut Work) -> Result<(), ApiError> {
+        let id = work.after.id;
+        for offer in store::unlapsed_hand_offs(&mut work.tx, id, work.now).await? {
+            crate::scheduler::lapse(
+                &mut work.tx,
+                &mut work.after,
+                offer.id,
+                &self.policies,
+                work.now,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Begins a decision on offer `name`: the offer, pending and locked with
@@ -342,8 +365,10 @@ impl ComplaintApi {
                 allowed: vec![],
             });
         }
-        // A pending offer lapses: the supervisor decided otherwise.
-        for pending in store::pending_hand_offs(&mut work.tx, &[id]).await? {
+        // An expired offer lapses as the scheduler would let it; one still
+        // open is withdrawn: the supervisor decided otherwise.
+        self.lapse_unlapsed_offers(&mut work).await?;
+        for pending in store::pending_hand_offs(&mut work.tx, &[id], work.now).await? {
             let by = work.acting.subject.clone();
             store::decide_hand_off(
                 &mut work.tx,

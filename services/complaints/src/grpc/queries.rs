@@ -188,7 +188,7 @@ impl ComplaintApi {
         let (offered_hand_offs, open_assists) = if first_page {
             let team = acting.team.as_deref();
             (
-                ownership::offered_to(&mut conn, &acting.subject, team, MAX_BESIDE_WORK)
+                ownership::offered_to(&mut conn, &acting.subject, team, now, MAX_BESIDE_WORK)
                     .await?
                     .iter()
                     .map(convert::hand_off)

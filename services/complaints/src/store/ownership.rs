@@ -152,33 +152,58 @@ pub async fn get_hand_off(
         .transpose()
 }
 
-/// The pending offers of these complaints.
+/// The offers of these complaints still open at `now`: pending and not yet
+/// expired. An offer past its expiry that the scheduler has not lapsed yet
+/// is not among them: nobody can accept it any more.
 pub async fn pending_hand_offs(
     conn: &mut PgConnection,
     complaint_ids: &[Uuid],
+    now: Timestamp,
 ) -> Result<Vec<HandOff>, StoreError> {
     let rows = sqlx::query(hand_offs_where!(
-        "WHERE complaint_id = ANY($1) AND state = 'pending'"
+        "WHERE complaint_id = ANY($1) AND state = 'pending' AND expire_time > $2"
     ))
     .bind(complaint_ids)
+    .bind(now.to_sqlx())
     .fetch_all(conn)
     .await?;
     rows.iter().map(hand_off_row).collect()
 }
 
-/// Pending offers for `agent` or `team`, oldest first, at most `limit`.
+/// The offers of complaint `complaint_id` past their expiry at `now` but not
+/// lapsed yet (still stored as pending); call with the complaint locked.
+pub async fn unlapsed_hand_offs(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+    now: Timestamp,
+) -> Result<Vec<HandOff>, StoreError> {
+    let rows = sqlx::query(hand_offs_where!(
+        "WHERE complaint_id = $1 AND state = 'pending' AND expire_time <= $2"
+    ))
+    .bind(complaint_id)
+    .bind(now.to_sqlx())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(hand_off_row).collect()
+}
+
+/// Offers for `agent` or `team` still open at `now` (pending, not yet
+/// expired), oldest first, at most `limit`.
 pub async fn offered_to(
     conn: &mut PgConnection,
     agent: &str,
     team: Option<&str>,
+    now: Timestamp,
     limit: u32,
 ) -> Result<Vec<HandOff>, StoreError> {
     let rows = sqlx::query(hand_offs_where!(
-        "WHERE state = 'pending' AND (to_agent = $1 OR ($2::text IS NOT NULL AND to_team = $2))
-         ORDER BY create_time, id LIMIT $3"
+        "WHERE state = 'pending' AND expire_time > $3
+             AND (to_agent = $1 OR ($2::text IS NOT NULL AND to_team = $2))
+         ORDER BY create_time, id LIMIT $4"
     ))
     .bind(agent)
     .bind(team)
+    .bind(now.to_sqlx())
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
