@@ -63,6 +63,62 @@ fn office_settings() -> redress_complaints::Settings {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_updated_team_is_answered_as_stored_and_a_stale_etag_is_refused() {
+    let app = spawn_app().await;
+    let team = |display_name: &str, etag: &str| pb::Team {
+        name: "teams/front".into(),
+        display_name: display_name.into(),
+        supervisor: "sup-1".into(),
+        etag: etag.into(),
+        ..Default::default()
+    };
+    let created = app
+        .admin()
+        .create_team(pb::CreateTeamRequest {
+            team_id: "front".into(),
+            team: Some(team("Front line", "")),
+        })
+        .await
+        .expect("a team")
+        .into_inner()
+        .team
+        .expect("a team");
+    // A moment finer than the database keeps.
+    app.clock
+        .set(monday_noon() + SignedDuration::from_nanos(1_234_567));
+
+    let updated = app
+        .admin()
+        .update_team(pb::UpdateTeamRequest {
+            team: Some(team("Front office", &created.etag)),
+        })
+        .await
+        .expect("updated")
+        .into_inner()
+        .team
+        .expect("a team");
+    let stale = app
+        .admin()
+        .update_team(pb::UpdateTeamRequest {
+            team: Some(team("Front desk", &created.etag)),
+        })
+        .await
+        .expect_err("an old etag");
+    let listed = app
+        .admin()
+        .list_teams(pb::ListTeamsRequest::default())
+        .await
+        .expect("teams")
+        .into_inner()
+        .teams;
+
+    assert_eq!(updated.display_name, "Front office");
+    assert_ne!(updated.etag, created.etag);
+    assert_status(&stale, tonic::Code::Aborted, "ETAG_MISMATCH");
+    assert_eq!(listed, [updated]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_deadline_skips_the_weekend_and_the_holiday_and_the_ladder_climbs_after_the_breach() {
     let app = spawn_app_with(office_settings()).await;
     app.admin()

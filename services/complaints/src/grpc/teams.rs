@@ -109,8 +109,7 @@ impl ComplaintApi {
         team.department = department;
         team.department_head = department_head;
         team.update_time = self.clock.now();
-        store::update(&mut tx, &team).await?;
-        let team = store::get(&mut tx, &id).await?.ok_or(ApiError::Internal)?;
+        (team.version, team.update_time) = store::update(&mut tx, &team).await?;
         tx.commit().await?;
         Ok(pb::UpdateTeamResponse {
             team: Some(convert::team(&team)),

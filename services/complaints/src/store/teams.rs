@@ -76,12 +76,14 @@ pub async fn insert(conn: &mut PgConnection, team: &Team) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Replaces a team's fields and bumps its version.
-pub async fn update(conn: &mut PgConnection, team: &Team) -> Result<(), StoreError> {
-    sqlx::query(
+/// Replaces a team's fields and bumps its version; returns the new version
+/// and the update time as stored.
+pub async fn update(conn: &mut PgConnection, team: &Team) -> Result<(i64, Timestamp), StoreError> {
+    let (version, update_time): (i64, jiff_sqlx::Timestamp) = sqlx::query_as(
         "UPDATE teams SET display_name = $2, supervisor = $3, department = $4,
              department_head = $5, update_time = $6, version = version + 1
-         WHERE id = $1",
+         WHERE id = $1
+         RETURNING version, update_time",
     )
     .bind(&team.id)
     .bind(&team.display_name)
@@ -89,9 +91,9 @@ pub async fn update(conn: &mut PgConnection, team: &Team) -> Result<(), StoreErr
     .bind(&team.department)
     .bind(&team.department_head)
     .bind(team.update_time.to_sqlx())
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    Ok((version, ts(update_time)))
 }
 
 /// One team.
