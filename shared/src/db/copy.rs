@@ -91,25 +91,9 @@ impl<'c> CopyRows<'c> {
         self.plain(value.hyphenated())
     }
 
-    /// A uuid, or NULL.
-    pub fn opt_uuid(&mut self, value: Option<Uuid>) -> &mut Self {
-        match value {
-            Some(value) => self.uuid(value),
-            None => self.null(),
-        }
-    }
-
     /// An integer.
     pub fn int(&mut self, value: i64) -> &mut Self {
         self.plain(value)
-    }
-
-    /// A floating-point number, or NULL.
-    pub fn opt_float(&mut self, value: Option<f64>) -> &mut Self {
-        match value {
-            Some(value) if value.is_finite() => self.plain(value),
-            _ => self.null(),
-        }
     }
 
     /// A boolean.

@@ -379,6 +379,14 @@ async fn copied_rows_read_back_exactly_nulls_specials_arrays_and_json_included()
     assert_eq!(tags, vec!["a,b", "c\"d", "e\\f"]);
     assert_eq!(doc, serde_json::json!({"k": "v\tw"}));
     assert_eq!(n, -42);
+    let (read_at, ok): (jiff_sqlx::Timestamp, bool) =
+        sqlx::query_as("SELECT at, ok FROM copied WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("read");
+    assert_eq!(ts(read_at), at, "microseconds included");
+    assert!(ok);
     let nulls: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM copied WHERE id IS NULL AND body IS NULL AND tags = '{}' AND doc IS NULL",
     )
