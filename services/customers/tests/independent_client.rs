@@ -1,11 +1,10 @@
 //! Health and reflection answer a client that is not ours: Python's grpcio
 //! (the C-core gRPC implementation) checks the customers port the way a load
-//! balancer or `grpcurl` would. The test keeps its own Python environment
+//! balancer or `grpcurl` would. Test support keeps its Python environment
 //! under the target directory and installs grpcio there from PyPI the first
 //! time, so it needs only `python3` on the machine.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 
 use redress_platform::auth::{AuthSettings, Verifier, generate_dev_secret};
@@ -13,6 +12,7 @@ use redress_platform::clock::SystemClock;
 use redress_platform::db::{self, PoolSettings};
 use redress_platform::grpc::GrpcSettings;
 use redress_platform::testing::TestDatabase;
+use redress_platform::testing::python::venv_tool;
 
 /// The Python packages the check needs.
 const PACKAGES: &[&str] = &[
@@ -20,43 +20,6 @@ const PACKAGES: &[&str] = &[
     "grpcio-health-checking==1.85.1",
     "grpcio-reflection==1.85.1",
 ];
-
-fn target_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target")
-}
-
-/// A Python with grpcio, made once and reused.
-fn python() -> PathBuf {
-    let venv = target_dir().join("redress-test-python");
-    let python = venv.join("bin/python");
-    let ready = venv.join(".ready");
-    if ready.exists() {
-        return python;
-    }
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 runs (install Python 3 to run this test)");
-    assert!(status.success(), "python3 -m venv failed");
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args(PACKAGES)
-        .status()
-        .expect("pip runs");
-    assert!(status.success(), "pip install of grpcio failed");
-    std::fs::write(&ready, PACKAGES.join("\n")).expect("mark the environment ready");
-    python
-}
 
 #[tokio::test]
 async fn health_and_reflection_answer_an_independent_grpc_client() {
@@ -85,7 +48,7 @@ async fn health_and_reflection_answer_an_independent_grpc_client() {
     let running = tokio::spawn(service.run_until(async {
         let _ = stopped.await;
     }));
-    let python = tokio::task::spawn_blocking(python)
+    let python = tokio::task::spawn_blocking(|| venv_tool("grpcio-1.85.1", PACKAGES, "python"))
         .await
         .expect("python set-up");
 

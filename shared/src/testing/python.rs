@@ -1,12 +1,13 @@
-//! Test support from Python packages: real servers a test talks to (an SMTP
-//! server), where Rust has no small, faithful one.
+//! Test support from Python packages: real servers and clients a test talks
+//! to (an SMTP server; grpcio, a gRPC client that is not ours), where Rust
+//! has no small, faithful one.
 //!
-//! [`venv_tool`] makes a virtual environment with one pinned package, once
-//! per machine, in `<target>/redress-test-python/<package>-<version>/`
-//! (the same target directory the private PostgreSQL test cluster lives in),
-//! under a file lock so parallel test processes build it once and the others
-//! wait. It needs only `python3` with `venv` and `pip` (override the
-//! interpreter with `REDRESS_TEST_PYTHON`) and PyPI.
+//! [`venv_tool`] makes a virtual environment with pinned packages, once per
+//! machine, in `<target>/redress-test-python/<name>/` (the same target
+//! directory the private PostgreSQL test cluster lives in), under a file
+//! lock so parallel test processes build it once and the others wait; a
+//! changed pin makes it afresh. It needs only `python3` with `venv` and `pip`
+//! (override the interpreter with `REDRESS_TEST_PYTHON`) and PyPI.
 //!
 //! [`SmtpServer`] runs aiosmtpd on a free loopback port with a handler that
 //! writes each message it takes to a JSON-lines file, refuses recipients
@@ -26,23 +27,25 @@ use super::server::target_dir;
 const VENV_DIR: &str = "redress-test-python";
 /// Overrides the interpreter that makes the environments.
 const PYTHON_OVERRIDE: &str = "REDRESS_TEST_PYTHON";
-/// Written into an environment once its package is installed.
+/// Written into an environment, listing its requirements, once they are installed.
 const READY_MARKER: &str = ".redress-ready";
 /// The aiosmtpd release the SMTP server runs.
-const AIOSMTPD_VERSION: &str = "1.4.6";
+const AIOSMTPD: &str = "aiosmtpd==1.4.6";
 /// How long the SMTP server may take to start listening.
 const SMTP_START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The path of `executable` in a virtual environment with exactly
-/// `package=={version}` installed, making the environment first if this
-/// machine has none yet. `executable` is a script the package installs
+/// The path of `executable` in the virtual environment `name` with exactly
+/// `requirements` installed (pinned pip specifiers, `grpcio==1.85.1`),
+/// making the environment first if this machine has none yet or has it with
+/// other requirements. `name` says what it is for and which versions
+/// (`aiosmtpd-1.4.6`); `executable` is a script a package installs
 /// (`aiosmtpd`) or `python`. Panics with the reason when that is impossible.
-pub fn venv_tool(package: &str, version: &str, executable: &str) -> PathBuf {
+pub fn venv_tool(name: &str, requirements: &[&str], executable: &str) -> PathBuf {
     let root = target_dir().join(VENV_DIR);
     fs::create_dir_all(&root)
         .unwrap_or_else(|error| panic!("test support: cannot create {}: {error}", root.display()));
-    let venv = root.join(format!("{package}-{version}"));
-    let lock_path = root.join(format!("{package}-{version}.lock"));
+    let venv = root.join(name);
+    let lock_path = root.join(format!("{name}.lock"));
     let lock = OpenOptions::new()
         .read(true)
         .write(true)
@@ -55,8 +58,10 @@ pub fn venv_tool(package: &str, version: &str, executable: &str) -> PathBuf {
     fs4::FileExt::lock(&lock).unwrap_or_else(|error| {
         panic!("test support: cannot lock {}: {error}", lock_path.display())
     });
-    if !venv.join(READY_MARKER).exists() {
-        make_venv(&venv, package, version);
+    let wanted = requirements.join("\n") + "\n";
+    let made = fs::read_to_string(venv.join(READY_MARKER)).ok();
+    if made.as_deref() != Some(wanted.as_str()) {
+        make_venv(&venv, requirements, &wanted);
     }
     let _ = fs4::FileExt::unlock(&lock);
 
@@ -69,9 +74,10 @@ pub fn venv_tool(package: &str, version: &str, executable: &str) -> PathBuf {
     tool
 }
 
-/// Makes the environment afresh (a half-made one from an interrupted run is
-/// removed first) and marks it ready. The caller holds the lock.
-fn make_venv(venv: &Path, package: &str, version: &str) {
+/// Makes the environment afresh (a half-made one from an interrupted run, or
+/// one with other requirements, is removed first) and marks it ready with
+/// `marker`. The caller holds the lock.
+fn make_venv(venv: &Path, requirements: &[&str], marker: &str) {
     if venv.exists() {
         fs::remove_dir_all(venv).unwrap_or_else(|error| {
             panic!("test support: cannot remove {}: {error}", venv.display())
@@ -91,10 +97,11 @@ fn make_venv(venv: &Path, package: &str, version: &str) {
                 "--quiet",
                 "--disable-pip-version-check",
             ])
-            .args(["--no-input", &format!("{package}=={version}")]),
-        &format!("pip install {package}=={version}"),
+            .arg("--no-input")
+            .args(requirements),
+        &format!("pip install {}", requirements.join(" ")),
     );
-    fs::write(venv.join(READY_MARKER), format!("{package}=={version}\n")).unwrap_or_else(|error| {
+    fs::write(venv.join(READY_MARKER), marker).unwrap_or_else(|error| {
         panic!(
             "test support: cannot mark {} ready: {error}",
             venv.display()
@@ -190,7 +197,7 @@ impl SmtpServer {
     /// and waits until it accepts connections. Blocking; panics with the
     /// reason when it cannot start.
     pub fn start() -> SmtpServer {
-        let python = venv_tool("aiosmtpd", AIOSMTPD_VERSION, "python");
+        let python = venv_tool("aiosmtpd-1.4.6", &[AIOSMTPD], "python");
         let dir = std::env::temp_dir().join(format!(
             "redress-smtp-{}-{}",
             std::process::id(),
