@@ -261,10 +261,11 @@ async fn retention(
             if let Err(error) = idempotency::prune(&pool, before).await {
                 tracing::warn!(%error, "forgetting old request ids failed; will retry");
             }
-            let week = now
-                .checked_sub(SignedDuration::from_hours(24 * 7))
-                .unwrap_or(now);
-            if let Err(error) = outbox::prune_applied_events(&pool, week).await {
+            let days = SignedDuration::from_hours(
+                i64::from(settings.applied_event_retention_days).saturating_mul(24),
+            );
+            let applied_before = now.checked_sub(days).unwrap_or(now);
+            if let Err(error) = outbox::prune_applied_events(&pool, applied_before).await {
                 tracing::warn!(%error, "forgetting old applied events failed; will retry");
             }
         }

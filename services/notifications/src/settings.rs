@@ -68,6 +68,9 @@ pub struct Settings {
     pub triggers: Vec<Trigger>,
     /// How long the answer of a request with a `request_id` is kept, hours.
     pub request_id_retention_hours: u64,
+    /// How long the record that a complaint event was applied is kept, days
+    /// (longer than the complaint feed could ever be replayed from).
+    pub applied_event_retention_days: u32,
     /// The channels' endpoints and secrets.
     pub channels: ChannelSettings,
 }
@@ -143,6 +146,7 @@ impl Default for Settings {
             follow_complaints: true,
             triggers: crate::triggers::defaults(),
             request_id_retention_hours: 24 * 7,
+            applied_event_retention_days: 30,
             channels: ChannelSettings::default(),
         }
     }
@@ -165,6 +169,10 @@ impl Settings {
             (
                 "request_id_retention_hours",
                 self.request_id_retention_hours,
+            ),
+            (
+                "applied_event_retention_days",
+                u64::from(self.applied_event_retention_days),
             ),
         ];
         for (name, value) in positive {
