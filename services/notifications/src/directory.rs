@@ -24,6 +24,7 @@ use tonic::{Code, Request, Status};
 use uuid::Uuid;
 
 use crate::domain::channel::Channel;
+use crate::domain::recipient::Recipient;
 
 type Intercepted = InterceptedService<TracedChannel, IdentityInterceptor>;
 
@@ -80,7 +81,10 @@ impl CustomerDirectory {
     pub async fn contacts(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, CustomerContact>, Status> {
         let mut found = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(BATCH) {
-            let names: Vec<String> = chunk.iter().map(|id| format!("customers/{id}")).collect();
+            let names: Vec<String> = chunk
+                .iter()
+                .map(|id| Recipient::Customer(*id).to_string())
+                .collect();
             let answer = self
                 .client
                 .clone()
@@ -109,7 +113,7 @@ impl CustomerDirectory {
         let mut customers = Vec::with_capacity(ids.len());
         for id in ids {
             let request = Request::new(cpb::GetCustomerRequest {
-                name: format!("customers/{id}"),
+                name: Recipient::Customer(*id).to_string(),
             });
             match self.client.clone().get_customer(request).await {
                 Ok(answer) => customers.extend(answer.into_inner().customer),

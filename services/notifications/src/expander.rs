@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::directory::CustomerDirectory;
 use crate::domain::channel::Channel;
 use crate::domain::delivery::priority;
+use crate::domain::recipient::Recipient;
 use crate::store::StoreError;
 use crate::store::broadcasts::{self, AudienceRow, BroadcastRow};
 use crate::store::messages::{self, NewMessage};
@@ -140,7 +141,7 @@ impl Expander {
                     let ids = batch.map_err(|s| ExpandError::Customers(s.code()))?;
                     let names = ids
                         .into_iter()
-                        .map(|id: Uuid| format!("customers/{id}"))
+                        .map(|id: Uuid| Recipient::Customer(id).to_string())
                         .collect();
                     match self.queue(&broadcast, names, false).await? {
                         Some(n) => total += n,

@@ -183,8 +183,8 @@ fn request_failure(error: reqwest::Error) -> SendError {
     }
 }
 
-/// An `http`/`https` URL, or `None`.
-fn http_url(text: &str) -> Option<Url> {
+/// An `http`/`https` URL with a host, or `None`.
+pub(crate) fn http_url(text: &str) -> Option<Url> {
     Url::parse(text)
         .ok()
         .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::convert::{self, channel_list, channel_opt};
 use super::{NotificationApi, id_of, paging, time_id};
+use crate::channels::http::http_url;
 use crate::domain::channel::Channel;
 use crate::domain::locale::Locale;
 use crate::domain::preferences::{OptOut, QuietHours};
@@ -252,14 +253,11 @@ impl NotificationApi {
                 }
             }
         };
-        if !chat_webhook_url.is_empty() {
-            match reqwest::Url::parse(&chat_webhook_url) {
-                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
-                _ => v.add(
-                    "contact.chat_webhook_url",
-                    "must be an http:// or https:// URL",
-                ),
-            }
+        if !chat_webhook_url.is_empty() && http_url(&chat_webhook_url).is_none() {
+            v.add(
+                "contact.chat_webhook_url",
+                "must be an http:// or https:// URL",
+            );
         }
         let channels = channel_list(&channels, "contact.channels", &mut v);
         if channels.contains(&Channel::Webhook) {

@@ -494,14 +494,12 @@ pub struct MessageRow {
     pub send_time: Option<Timestamp>,
     /// Changed.
     pub update_time: Timestamp,
-    /// Who asked for it.
-    pub created_by: String,
 }
 
 const COLUMNS: &str = "m.id, m.recipient, m.kind, m.category, m.critical,
     coalesce(m.variables, b.variables, '{}'::jsonb) AS variables, m.channels, m.complaint_id,
     m.broadcast_id, m.state, m.state_reason, m.channel, m.due_time, m.create_time, m.send_time,
-    m.update_time, m.created_by";
+    m.update_time";
 
 fn message_of(row: &sqlx::postgres::PgRow) -> Result<MessageRow, StoreError> {
     let state: String = row.try_get("state")?;
@@ -523,7 +521,6 @@ fn message_of(row: &sqlx::postgres::PgRow) -> Result<MessageRow, StoreError> {
         create_time: ts(row.try_get("create_time")?),
         send_time: ts_opt(row.try_get("send_time")?),
         update_time: ts(row.try_get("update_time")?),
-        created_by: row.try_get("created_by")?,
     })
 }
 
