@@ -74,6 +74,7 @@ pub enum RoundError {
 /// A message ready to be attempted.
 struct Going {
     claimed: Claimed,
+    who: Arc<Resolved>,
     plan: Vec<Channel>,
     index: usize,
     channel_attempts: u32,
@@ -172,15 +173,13 @@ impl Worker {
                 Err(done) => finished.push(*done),
             }
         }
-        let resolved = Arc::new(resolved);
         // No attempt starts so late that it could end after the lease.
         let send_by =
             claimed_at + lease.saturating_sub(self.settings.stop_sending_before_lease_end());
         let sent: Vec<Finished> = futures::stream::iter(going)
             .map(|go| {
-                let resolved = resolved.clone();
                 let templates = templates.clone();
-                async move { self.attempt_all(go, &resolved, &templates, send_by).await }
+                async move { self.attempt_all(go, &templates, send_by).await }
             })
             .buffer_unordered(self.settings.send_concurrency as usize)
             .collect()
@@ -196,7 +195,7 @@ impl Worker {
         &self,
         claimed: Claimed,
         variables: BTreeMap<String, String>,
-        resolved: &HashMap<String, Result<Resolved, Unreachable>>,
+        resolved: &HashMap<String, Result<Arc<Resolved>, Unreachable>>,
         recent: &mut HashMap<String, RecentSends>,
         now: Timestamp,
     ) -> Result<Going, Box<Finished>> {
@@ -298,6 +297,7 @@ impl Worker {
                     }
                     return Ok(Going {
                         claimed,
+                        who: Arc::clone(who),
                         plan,
                         index,
                         channel_attempts,
@@ -315,67 +315,32 @@ impl Worker {
     async fn attempt_all(
         &self,
         go: Going,
-        resolved: &HashMap<String, Result<Resolved, Unreachable>>,
         templates: &[TemplateRow],
         send_by: Instant,
     ) -> Finished {
         let Going {
             claimed,
+            who,
             plan,
             mut index,
             mut channel_attempts,
             variables,
         } = go;
-        let Some(Ok(who)) = resolved.get(&claimed.recipient) else {
-            return finished(
-                &claimed,
-                State::Failed,
-                "UNKNOWN_RECIPIENT",
-                None,
-                plan,
-                0,
-                0,
-                None,
-                vec![],
-                None,
-            );
-        };
         let mut attempts = Vec::new();
         let mut inbox = None;
-        loop {
+        // Where it ends: state, reason, next attempt, last channel tried.
+        let (state, reason, due_time, last) = loop {
             if Instant::now() >= send_by {
                 let last = attempts.last().map(|a: &AttemptRecord| a.channel);
-                return finished(
-                    &claimed,
-                    State::Queued,
-                    "",
-                    Some(self.clock.now()),
-                    plan,
-                    i32::try_from(index).unwrap_or(i32::MAX),
-                    i32::try_from(channel_attempts).unwrap_or(i32::MAX),
-                    last,
-                    attempts,
-                    inbox,
-                );
+                break (State::Queued, String::new(), Some(self.clock.now()), last);
             }
             let Some(&channel) = plan.get(index) else {
-                return finished(
-                    &claimed,
-                    State::Failed,
-                    "NO_CHANNEL",
-                    None,
-                    plan,
-                    0,
-                    0,
-                    None,
-                    attempts,
-                    inbox,
-                );
+                break (State::Failed, "NO_CHANNEL".to_owned(), None, None);
             };
             let start = self.clock.now();
             let started = Instant::now();
             let (outcome, version, item) = self
-                .attempt(&claimed, who, channel, templates, &variables)
+                .attempt(&claimed, &who, channel, templates, &variables)
                 .await;
             channel_attempts += 1;
             attempts.push(AttemptRecord {
@@ -398,64 +363,34 @@ impl Worker {
                 channel_attempts,
                 plan_len: plan.len(),
             };
-            let next = after_attempt(
+            match after_attempt(
                 &self.retry,
                 progress,
                 &outcome,
                 self.clock.now(),
                 &mut rand::rng(),
-            );
-            let i = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
-            let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-            match next {
-                Next::Done(state) => {
-                    return finished(
-                        &claimed,
-                        state,
-                        "",
-                        None,
-                        plan,
-                        i(index),
-                        n(channel_attempts),
-                        Some(channel),
-                        attempts,
-                        inbox,
-                    );
-                }
-                Next::Retry(at) => {
-                    return finished(
-                        &claimed,
-                        State::Queued,
-                        "",
-                        Some(at),
-                        plan,
-                        i(index),
-                        n(channel_attempts),
-                        Some(channel),
-                        attempts,
-                        inbox,
-                    );
-                }
+            ) {
+                Next::Done(state) => break (state, String::new(), None, Some(channel)),
+                Next::Retry(at) => break (State::Queued, String::new(), Some(at), Some(channel)),
                 Next::Fallback(next) => {
                     index = next;
                     channel_attempts = 0;
                 }
-                Next::DeadLetter(state, reason) => {
-                    return finished(
-                        &claimed,
-                        state,
-                        &reason,
-                        None,
-                        plan,
-                        i(index),
-                        n(channel_attempts),
-                        Some(channel),
-                        attempts,
-                        inbox,
-                    );
-                }
+                Next::DeadLetter(state, reason) => break (state, reason, None, Some(channel)),
             }
-        }
+        };
+        finished(
+            &claimed,
+            state,
+            &reason,
+            due_time,
+            plan,
+            i32::try_from(index).unwrap_or(i32::MAX),
+            i32::try_from(channel_attempts).unwrap_or(i32::MAX),
+            last,
+            attempts,
+            inbox,
+        )
     }
 
     /// One attempt on one channel: render, then deliver.

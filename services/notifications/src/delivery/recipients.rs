@@ -4,6 +4,7 @@
 //! filled in.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use uuid::Uuid;
@@ -46,13 +47,14 @@ pub enum Unreachable {
     Erased,
 }
 
-/// Resolves every recipient of a batch.
+/// Resolves every recipient of a batch (shared, since every message to a
+/// recipient in the batch carries it).
 pub async fn resolve(
     pool: &sqlx::PgPool,
     directory: &CustomerDirectory,
     settings: &Settings,
     names: &HashSet<String>,
-) -> Result<HashMap<String, Result<Resolved, Unreachable>>, ResolveError> {
+) -> Result<HashMap<String, Result<Arc<Resolved>, Unreachable>>, ResolveError> {
     let names: Vec<String> = names.iter().cloned().collect();
     let mut customers: Vec<Uuid> = Vec::new();
     let mut staff: Vec<String> = Vec::new();
@@ -108,7 +110,7 @@ pub async fn resolve(
         .await
         .map_err(|status| ResolveError::Customers(status.code()))?;
     for id in customers {
-        let name = format!("customers/{id}");
+        let name = Recipient::Customer(id).to_string();
         let entry = match found.get(&id) {
             None => Err(Unreachable::Unknown),
             Some(c) if c.erased => Err(Unreachable::Erased),
@@ -127,7 +129,7 @@ pub async fn resolve(
                     addresses.insert(Channel::Sms, Address::Phone(phone.clone()));
                 }
                 addresses.insert(Channel::Webhook, Address::Gateway);
-                Ok(Resolved {
+                Ok(Arc::new(Resolved {
                     display_name: c.display_name.clone(),
                     locale: Locale::parse(&c.locale).unwrap_or_default(),
                     zone: zone_of(&c.time_zone),
@@ -135,7 +137,7 @@ pub async fn resolve(
                     channels,
                     addresses,
                     preferences: preferences_of(&name, false, &c.opted_out),
-                })
+                }))
             }
         };
         resolved.insert(name, entry);
@@ -187,7 +189,7 @@ pub async fn resolve(
             });
         resolved.insert(
             name.clone(),
-            Ok(Resolved {
+            Ok(Arc::new(Resolved {
                 display_name,
                 locale: contact
                     .and_then(|c| Locale::parse(&c.locale).ok())
@@ -197,7 +199,7 @@ pub async fn resolve(
                 channels,
                 addresses,
                 preferences: preferences_of(&name, true, &[]),
-            }),
+            })),
         );
     }
     Ok(resolved)
