@@ -243,6 +243,45 @@ async fn a_complaint_is_found_by_name_by_reference_and_in_batches() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn each_complaint_of_a_batch_carries_its_own_clocks_and_offer() {
+    let app = spawn_app().await;
+    let first = app.received().await;
+    let critical = {
+        let mut c = complaint(&first.customer);
+        c.severity = pb::Severity::Critical.into();
+        c
+    };
+    let second = app.create_as(&mut app.agent("agent-2"), critical).await;
+    app.agent("agent-2")
+        .hand_off_complaint(pb::HandOffComplaintRequest {
+            name: second.name.clone(),
+            target: Some(pb::hand_off_complaint_request::Target::ToAgent(
+                "agent-3".into(),
+            )),
+            reason: "agent-3 knows this customer".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("offered");
+
+    let batch = app
+        .agent("agent-3")
+        .batch_get_complaints(pb::BatchGetComplaintsRequest {
+            names: vec![second.name.clone(), first.name.clone(), second.name.clone()],
+        })
+        .await
+        .expect("found")
+        .into_inner()
+        .complaints;
+
+    let (first, second) = (app.get(&first.name).await, app.get(&second.name).await);
+    assert!(second.pending_hand_off.is_some());
+    assert!(first.pending_hand_off.is_none());
+    assert!(!first.sla_clocks.is_empty());
+    assert_eq!(batch, [second.clone(), first, second]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_update_with_a_stale_etag_is_aborted_and_changes_nothing() {
     let app = spawn_app().await;
     let created = app.received().await;

@@ -23,6 +23,7 @@ mod paging;
 mod queries;
 mod teams;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use prost::Message;
@@ -43,6 +44,8 @@ use crate::domain::complaint::Complaint;
 use crate::domain::names;
 use crate::settings::Policies;
 use crate::store::history::{self, Actor};
+use crate::store::ownership::HandOff;
+use crate::store::sla::StoredClock;
 use crate::store::{self, StoreError};
 
 /// The error domain of this service.
@@ -305,18 +308,20 @@ impl ComplaintApi {
         now: jiff::Timestamp,
     ) -> Result<Vec<pb::Complaint>, StoreError> {
         let ids: Vec<Uuid> = complaints.iter().map(|c| c.id).collect();
-        let clocks = store::sla::clocks_of(conn, &ids).await?;
-        let offers = store::ownership::pending_hand_offs(conn, &ids, now).await?;
+        // Grouped by complaint first: a page holds up to 1000 complaints.
+        let mut clocks: HashMap<Uuid, Vec<StoredClock>> = HashMap::with_capacity(ids.len());
+        for (id, clock) in store::sla::clocks_of(conn, &ids).await? {
+            clocks.entry(id).or_default().push(clock);
+        }
+        let mut offers: HashMap<Uuid, HandOff> = HashMap::new();
+        for offer in store::ownership::pending_hand_offs(conn, &ids, now).await? {
+            offers.entry(offer.complaint_id).or_insert(offer);
+        }
         Ok(complaints
             .iter()
             .map(|c| {
-                let mine: Vec<_> = clocks
-                    .iter()
-                    .filter(|(id, _)| *id == c.id)
-                    .map(|(_, k)| k.clone())
-                    .collect();
-                let offer = offers.iter().find(|h| h.complaint_id == c.id);
-                convert::complaint(c, &mine, offer, now)
+                let mine = clocks.get(&c.id).map_or(&[][..], Vec::as_slice);
+                convert::complaint(c, mine, offers.get(&c.id), now)
             })
             .collect())
     }

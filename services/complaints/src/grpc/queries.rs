@@ -1,6 +1,8 @@
 //! Reading complaints: one (by name or reference), many, filtered pages,
 //! the caller's work queue, figures over a period, and the category tree.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
@@ -80,13 +82,14 @@ impl ComplaintApi {
             .collect();
         v.into_result()?;
         let mut conn = self.pool.acquire().await?;
-        let found = store::get_many(&mut conn, &ids).await?;
+        let found: HashMap<Uuid, Complaint> = store::get_many(&mut conn, &ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
         let mut ordered = Vec::with_capacity(ids.len());
         for id in &ids {
-            let complaint = found
-                .iter()
-                .find(|c| c.id == *id)
-                .ok_or_else(|| complaint_not_found(*id))?;
+            let complaint = found.get(id).ok_or_else(|| complaint_not_found(*id))?;
             ordered.push(complaint.clone());
         }
         let complaints = self
