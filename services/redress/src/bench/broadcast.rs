@@ -28,7 +28,7 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-use super::scenarios::Target;
+use super::scenarios::{Target, authorized};
 
 /// The message kind the scenario sends, with a template of its own.
 const KIND: &str = "bench.notice";
@@ -157,7 +157,7 @@ pub async fn run(
     let limit = Duration::from_secs(120 + expected / 500);
     let mut queued_within = None;
     let mut progress;
-    loop {
+    let finished = loop {
         progress = client
             .get_broadcast_progress(authorized(
                 pb::GetBroadcastProgressRequest {
@@ -178,23 +178,16 @@ pub async fn run(
             .filter(|c| is_final(c.state))
             .map(|c| c.count)
             .sum();
-        if (queued && settled >= progress.total)
+        let finished = queued && settled >= progress.total;
+        if finished
             || progress.state == pb::BroadcastState::Cancelled as i32
             || start.elapsed() > limit
         {
-            break;
+            break finished;
         }
         tokio::time::sleep(POLL).await;
-    }
+    };
     let elapsed = start.elapsed();
-    let finished = queued_within.is_some()
-        && progress
-            .counts
-            .iter()
-            .filter(|c| is_final(c.state))
-            .map(|c| c.count)
-            .sum::<i64>()
-            >= progress.total;
     let count = |state: pb::MessageState| {
         progress
             .counts
@@ -369,12 +362,4 @@ async fn audience(target: &Target, size: u64) -> anyhow::Result<(cpb::CustomerSe
 /// A stored value grade code (`a`) as the contract's enum.
 fn grade(code: &str) -> Option<cpb::ValueGrade> {
     cpb::ValueGrade::from_str_name(&format!("VALUE_GRADE_{}", code.to_ascii_uppercase()))
-}
-
-fn authorized<T>(message: T, token: &MetadataValue<Ascii>) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request
-        .metadata_mut()
-        .insert("authorization", token.clone());
-    request
 }

@@ -115,7 +115,8 @@ impl Tokens {
     }
 }
 
-fn authorized<T>(message: T, token: &MetadataValue<Ascii>) -> tonic::Request<T> {
+/// `message` with `token` as its bearer credential.
+pub(super) fn authorized<T>(message: T, token: &MetadataValue<Ascii>) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request
         .metadata_mut()
