@@ -2,13 +2,15 @@
 //! (`redress seed`), written with COPY in batches.
 //!
 //! Customers joined over five years: mostly people, some organisations
-//! (with a size), with an e-mail address and often a phone number, a
-//! locale and time zone, and a purchase history drawn from one of a few
-//! kinds of buyer (loyal, regular, occasional, lapsed, or not yet a buyer).
-//! Their value grade, lifecycle stage and next review are what the
-//! service's own policies decide from that history now, so the service
-//! agrees with the seeded standing; reviews are spread over the next day
-//! rather than all falling due at once.
+//! (with a size), with an e-mail address and often a mobile number (valid
+//! for their country, stored as the domain's phone parser reads it, so a
+//! search finds it however it is typed), a locale and time zone, and a
+//! purchase history drawn from one of a few kinds of buyer (loyal,
+//! regular, occasional, lapsed, or not yet a buyer). Their value grade,
+//! lifecycle stage and next review are what the service's own policies
+//! decide from that history now, so the service agrees with the seeded
+//! standing; reviews are spread over the next day rather than all falling
+//! due at once.
 //!
 //! What is not seeded: interactions, consents, satisfaction records and
 //! stored request ids.
@@ -20,6 +22,7 @@ use redress_platform::db::CopyRows;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::domain::contact::{DefaultRegion, Phone};
 use crate::domain::grading::{PurchaseFacts, ValueGrade};
 use crate::domain::lifecycle::{LifecycleStage, StageFacts};
 use crate::domain::profile::Size;
@@ -75,14 +78,79 @@ const COMPANIES: &[&str] = &[
     "Blue Fern Hotels",
     "Quarry Works",
 ];
-/// (locale, time zone, phone prefix)
-const PLACES: &[(&str, &str, &str)] = &[
-    ("en-GB", "Europe/London", "+447700"),
-    ("nl-NL", "Europe/Amsterdam", "+316"),
-    ("de-DE", "Europe/Berlin", "+49151"),
-    ("fr-FR", "Europe/Paris", "+336"),
-    ("es-ES", "Europe/Madrid", "+346"),
-    ("en-US", "America/New_York", "+1212555"),
+/// Where a customer lives, and what its mobile numbers look like.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    locale: &'static str,
+    time_zone: &'static str,
+    /// The country code and the start of a national mobile number.
+    mobile_prefix: &'static str,
+    /// How many digits follow the prefix: together a valid national length.
+    digits: u32,
+    /// The smallest number those digits make (US exchanges cannot start
+    /// with 0 or 1).
+    first: u64,
+}
+
+impl Place {
+    /// The customer's mobile number, numbered `number` in the place's range
+    /// (so numbers differ until the range wraps), as the domain reads it.
+    fn mobile(&self, number: u64) -> Option<Phone> {
+        let span = 10u64.pow(self.digits) - self.first;
+        let typed = format!(
+            "{}{:0width$}",
+            self.mobile_prefix,
+            self.first + number % span,
+            width = self.digits as usize,
+        );
+        Phone::parse(&typed, DefaultRegion::US).ok()
+    }
+}
+
+/// Every number these ranges make is a valid mobile (a test checks).
+const PLACES: &[Place] = &[
+    Place {
+        locale: "en-GB",
+        time_zone: "Europe/London",
+        mobile_prefix: "+44771",
+        digits: 7,
+        first: 0,
+    },
+    Place {
+        locale: "nl-NL",
+        time_zone: "Europe/Amsterdam",
+        mobile_prefix: "+3161",
+        digits: 7,
+        first: 0,
+    },
+    Place {
+        locale: "de-DE",
+        time_zone: "Europe/Berlin",
+        mobile_prefix: "+49151",
+        digits: 8,
+        first: 0,
+    },
+    Place {
+        locale: "fr-FR",
+        time_zone: "Europe/Paris",
+        mobile_prefix: "+3361",
+        digits: 7,
+        first: 0,
+    },
+    Place {
+        locale: "es-ES",
+        time_zone: "Europe/Madrid",
+        mobile_prefix: "+346",
+        digits: 8,
+        first: 0,
+    },
+    Place {
+        locale: "en-US",
+        time_zone: "America/New_York",
+        mobile_prefix: "+1212",
+        digits: 7,
+        first: 2_000_000,
+    },
 ];
 
 /// A customer before it is written.
@@ -91,9 +159,11 @@ struct Generated {
     name: String,
     organisation: bool,
     size: Option<Size>,
-    place: (&'static str, &'static str, &'static str),
+    place: Place,
     email: String,
-    phone: Option<String>,
+    /// A parsed number: its E.164 form is both the value and the
+    /// normalised form, as the store writes a phone contact point.
+    phone: Option<Phone>,
     channels: Vec<&'static str>,
     /// (id, time, amount in EUR cents)
     purchases: Vec<(Uuid, Timestamp, i64)>,
@@ -198,9 +268,7 @@ fn generate(rng: &mut StdRng, policies: &Policies, now: Timestamp, number: u64) 
         .next_review(&stage_facts, &decision, size, now)
         .map(|t| t.min(spread));
     let email = format!("customer{number}@example.com");
-    let phone = rng
-        .random_bool(0.7)
-        .then(|| format!("{}{:06}", place.2, number % 1_000_000));
+    let phone = rng.random_bool(0.7).then(|| place.mobile(number)).flatten();
     let channels = if rng.random_bool(0.5) {
         vec!["email", "sms"]
     } else {
@@ -301,8 +369,8 @@ async fn write_customers(
             } else {
                 "person"
             })
-            .text(g.place.0)
-            .text(g.place.1)
+            .text(g.place.locale)
+            .text(g.place.time_zone)
             .text_array(&g.channels)
             .text(if g.organisation { "formal" } else { "familiar" })
             .opt_text(g.size.map(Code::code))
@@ -347,8 +415,8 @@ async fn write_contacts(pool: &PgPool, batch: &[Generated]) -> Result<u64, Store
             rows.uuid(g.id)
                 .int(1)
                 .text("phone")
-                .text(phone)
-                .text(phone)
+                .text(phone.as_str())
+                .text(phone.as_str())
                 .bool(false)
                 .text("mobile");
             rows.end_row().await?;
@@ -410,4 +478,32 @@ async fn write_states(
         rows.end_row().await?;
     }
     Ok(rows.finish().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mobile_number_a_place_makes_is_valid_and_already_in_e164() {
+        for place in PLACES {
+            let span = 10u64.pow(place.digits) - place.first;
+            let samples = 5_000;
+            for i in 0..=samples {
+                let number = (span - 1) * i / samples;
+                let phone = place.mobile(number);
+                let expected = format!(
+                    "{}{:0width$}",
+                    place.mobile_prefix,
+                    place.first + number,
+                    width = place.digits as usize
+                );
+                assert_eq!(
+                    phone.as_ref().map(Phone::as_str),
+                    Some(expected.as_str()),
+                    "{place:?} number {number}"
+                );
+            }
+        }
+    }
 }
