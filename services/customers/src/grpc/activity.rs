@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::page::{self, Fingerprint};
 use redress_platform::wire;
 use redress_proto::customers::v1 as pb;
 use uuid::Uuid;
@@ -116,21 +116,10 @@ impl CustomerApi {
     ) -> Result<pb::ListInteractionsResponse, ApiError> {
         let mut v = FieldViolations::new();
         let customer = customer_id(&mut v, "parent", &request.parent);
-        let limit = v.check("page_size", page::page_size(request.page_size));
         let fingerprint = Fingerprint::of(&[request.parent.as_bytes()]);
-        let after = match v.check(
-            "page_token",
-            PageToken::decode(&request.page_token, fingerprint),
-        ) {
-            Some(Some(cursor)) => {
-                let parsed = decode_interaction_cursor(&cursor);
-                if parsed.is_none() {
-                    v.add("page_token", "page token is not valid");
-                }
-                parsed
-            }
-            _ => None,
-        };
+        let (limit, cursor) =
+            page::page_args(&mut v, request.page_size, &request.page_token, fingerprint);
+        let after = cursor.and_then(|c| v.check("page_token", page::decode_time_id(&c)));
         v.into_result()?;
         let (Some(customer), Some(limit)) = (customer, limit) else {
             return Err(ApiError::Internal);
@@ -141,14 +130,7 @@ impl CustomerApi {
         }
         let rows = store::list_interactions(&mut conn, customer, after, limit + 1).await?;
         let (rows, next_page_token) = page::next_page(rows, limit, fingerprint, |r| {
-            let mut cursor = r
-                .interaction
-                .occur_time
-                .as_microsecond()
-                .to_be_bytes()
-                .to_vec();
-            cursor.extend_from_slice(r.id.as_bytes());
-            cursor
+            page::encode_time_id(r.interaction.occur_time, r.id)
         });
         Ok(pb::ListInteractionsResponse {
             interactions: rows
@@ -250,15 +232,6 @@ impl CustomerApi {
             previous_start,
         ))
     }
-}
-
-fn decode_interaction_cursor(cursor: &[u8]) -> Option<(Timestamp, Uuid)> {
-    let (micros, id) = cursor.split_at_checked(8)?;
-    let micros = i64::from_be_bytes(micros.try_into().ok()?);
-    Some((
-        Timestamp::from_microsecond(micros).ok()?,
-        Uuid::from_slice(id).ok()?,
-    ))
 }
 
 fn churn_response(

@@ -5,7 +5,7 @@ use futures::StreamExt;
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::Claim;
-use redress_platform::page::{self, Fingerprint, PageToken};
+use redress_platform::page::{self, Fingerprint};
 use redress_proto::customers::v1 as pb;
 use tonic::Status;
 use uuid::Uuid;
@@ -189,7 +189,6 @@ impl CustomerApi {
             query,
         } = &request;
         let mut v = FieldViolations::new();
-        let size_limit = v.check("page_size", page::page_size(*page_size));
         let filter = ListFilter {
             grade: v
                 .check("value_grade", WireEnum::from_wire(*value_grade))
@@ -222,16 +221,14 @@ impl CustomerApi {
             locale.as_bytes(),
             query.as_bytes(),
         ]);
-        let after = match v.check("page_token", PageToken::decode(page_token, fingerprint)) {
-            Some(Some(cursor)) => match Uuid::from_slice(&cursor) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    v.add("page_token", "page token is not valid");
-                    None
-                }
-            },
-            _ => None,
-        };
+        let (size_limit, cursor) = page::page_args(&mut v, *page_size, page_token, fingerprint);
+        let after = cursor.and_then(|c| match Uuid::from_slice(&c) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                v.add("page_token", "page token is not valid");
+                None
+            }
+        });
         v.into_result()?;
         let limit = size_limit.ok_or(ApiError::Internal)?;
         let mut conn = self.pool.acquire().await?;
