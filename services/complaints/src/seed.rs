@@ -588,6 +588,7 @@ async fn write_complaints(pool: &PgPool, batch: &[Generated]) -> Result<u64, Sto
             "state",
             "owner",
             "owner_team",
+            "watchers",
             "transfer_count",
             "reopen_count",
             "resolution",
@@ -628,6 +629,7 @@ async fn write_complaints(pool: &PgPool, batch: &[Generated]) -> Result<u64, Sto
             .text(c.state.code())
             .text(&c.owner)
             .text(&c.owner_team)
+            .text_array(&c.watchers)
             .int(i64::from(c.transfer_count))
             .int(i64::from(c.reopen_count))
             .text(&c.resolution)
