@@ -122,13 +122,14 @@ fn plan_under(
 }
 
 /// Recomputes and stores `complaint`'s clocks and pending alarms as of
-/// `now`; returns the readings.
+/// `now`; returns the clocks as stored, so a change can answer with them
+/// without reading them back.
 pub async fn refresh(
     conn: &mut PgConnection,
     complaint: &Complaint,
     policies: &Policies,
     now: Timestamp,
-) -> Result<Vec<ClockReading>, StoreError> {
+) -> Result<Vec<StoredClock>, StoreError> {
     let plan = match rule_of(complaint, policies) {
         Some(rule) => {
             let timeline = Timeline {
@@ -142,7 +143,7 @@ pub async fn refresh(
     store::sla::replace(conn, complaint.id, &plan.clocks, &plan.alarms).await?;
     store::complaints::set_sla_summary(conn, complaint.id, plan.earliest_due, plan.earliest_warn)
         .await?;
-    Ok(plan.readings)
+    Ok(plan.clocks)
 }
 
 fn stored(reading: &ClockReading) -> StoredClock {

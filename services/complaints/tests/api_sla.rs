@@ -63,6 +63,54 @@ fn office_settings() -> redress_complaints::Settings {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn every_change_answers_with_the_clocks_and_offer_it_stored() {
+    let app = spawn_app().await;
+    // Moments finer than the database keeps.
+    app.clock
+        .set(monday_noon() + SignedDuration::from_nanos(1_234_567));
+    let as_read = |c: &pb::Complaint| (c.sla_clocks.clone(), c.pending_hand_off.clone());
+
+    let created = app.received().await;
+    let read_created = app.get(&created.name).await;
+    app.advance(SignedDuration::from_nanos(1_800_000_000_891));
+    let acknowledged = app
+        .agent("agent-1")
+        .acknowledge_complaint(pb::AcknowledgeComplaintRequest {
+            name: created.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("acknowledged")
+        .into_inner()
+        .complaint
+        .expect("a complaint");
+    let read_acknowledged = app.get(&created.name).await;
+    app.advance(SignedDuration::from_nanos(600_000_000_123));
+    let offered = app
+        .agent("agent-1")
+        .hand_off_complaint(pb::HandOffComplaintRequest {
+            name: created.name.clone(),
+            target: Some(pb::hand_off_complaint_request::Target::ToAgent(
+                "agent-2".into(),
+            )),
+            reason: "agent-2 knows this customer".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("offered")
+        .into_inner()
+        .complaint
+        .expect("a complaint");
+    let read_offered = app.get(&created.name).await;
+
+    assert!(!created.sla_clocks.is_empty());
+    assert_eq!(as_read(&created), as_read(&read_created));
+    assert_eq!(as_read(&acknowledged), as_read(&read_acknowledged));
+    assert!(offered.pending_hand_off.is_some());
+    assert_eq!(as_read(&offered), as_read(&read_offered));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_updated_team_is_answered_as_stored_and_a_stale_etag_is_refused() {
     let app = spawn_app().await;
     let team = |display_name: &str, etag: &str| pb::Team {

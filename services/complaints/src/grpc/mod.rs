@@ -279,7 +279,8 @@ impl ComplaintApi {
     }
 
     /// What every write of a complaint ends with: refreshes its clocks,
-    /// appends `events`, and returns it as the wire shows it.
+    /// appends `events`, and returns it as the wire shows it (with the clocks
+    /// just stored, not read back).
     async fn finish_complaint(
         &self,
         tx: &mut sqlx::PgConnection,
@@ -287,17 +288,18 @@ impl ComplaintApi {
         now: jiff::Timestamp,
         events: Vec<NewEvent>,
     ) -> Result<pb::Complaint, ApiError> {
-        crate::clocks::refresh(tx, complaint, &self.policies, now).await?;
+        let clocks = crate::clocks::refresh(tx, complaint, &self.policies, now).await?;
         for event in events {
             outbox::append(tx, event).await.map_err(|error| {
                 tracing::error!(%error, "an event could not be appended");
                 ApiError::from(error)
             })?;
         }
-        self.wire_complaints(tx, std::slice::from_ref(complaint), now)
+        let offer = store::ownership::pending_hand_offs(tx, &[complaint.id], now)
             .await?
-            .pop()
-            .ok_or(ApiError::Internal)
+            .into_iter()
+            .next();
+        Ok(convert::complaint(complaint, &clocks, offer.as_ref(), now))
     }
 
     /// Complaints on the wire, with their clocks and pending offers.
