@@ -468,3 +468,107 @@ async fn a_churn_report_needs_a_past_period_that_ends_after_it_starts() {
         .expect_err("refused");
     assert_invalid(&status, &["start_time"]);
 }
+
+// ---- GetCustomerOutcomes -----------------------------------------------------
+
+fn outcome_query(customer: &str, since: Timestamp) -> pb::OutcomeQuery {
+    pb::OutcomeQuery {
+        customer: customer.into(),
+        since_time: Some(ts(since)),
+    }
+}
+
+fn days(n: u64) -> Option<prost_types::Duration> {
+    Some(prost_types::Duration {
+        seconds: i64::try_from(n * 86_400).expect("small"),
+        nanos: 0,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outcomes_tell_who_came_back_within_the_window_and_who_churned_since() {
+    // Arrange: three customers buy on day 0; on day 10 (their complaint is
+    // closed, say) one buys again on day 15, one on day 60, one never, and
+    // by day 105 the one who never bought again has churned (after 100 days).
+    let app = spawn_app_with(churn_settings()).await;
+    let day0 = app.now();
+    let day = |n: i64| day0 + SignedDuration::from_hours(24 * n);
+    let mut names = Vec::new();
+    for n in 0..3 {
+        let customer = app
+            .create(organisation(&format!("Outcome {n}"), pb::CustomerSize::Large))
+            .await;
+        app.purchase(&customer.name, 10_000, day0).await;
+        names.push(customer.name);
+    }
+    app.advance_days(15);
+    app.purchase(&names[0], 10, app.now()).await;
+    app.advance_days(45);
+    app.review().await;
+    app.purchase(&names[1], 10, app.now()).await;
+    app.advance_days(45);
+    app.review().await;
+    let mut manager = app.client(&[Role::Supervisor]);
+
+    // Act: from day 10, with a 30-day window; the first customer asked twice,
+    // once from a later moment.
+    let outcomes = manager
+        .get_customer_outcomes(pb::GetCustomerOutcomesRequest {
+            queries: vec![
+                outcome_query(&names[0], day(10)),
+                outcome_query(&names[1], day(10)),
+                outcome_query(&names[2], day(10)),
+                outcome_query(&names[0], day(20)),
+            ],
+            within: days(30),
+        })
+        .await
+        .expect("outcomes")
+        .into_inner()
+        .outcomes;
+
+    // Assert
+    let returned: Vec<Option<prost_types::Timestamp>> =
+        outcomes.iter().map(|o| o.return_time).collect();
+    assert_eq!(returned, [Some(ts(day(15))), None, None, None]);
+    let churned: Vec<bool> = outcomes.iter().map(|o| o.churned_since).collect();
+    assert_eq!(churned, [false, false, true, false]);
+    assert_eq!(
+        outcomes[2].lifecycle_stage,
+        pb::LifecycleStage::Churned as i32
+    );
+    assert_eq!(outcomes[1].value_grade, pb::ValueGrade::B as i32);
+    let asked: Vec<&str> = outcomes.iter().map(|o| o.customer.as_str()).collect();
+    assert_eq!(asked, [&names[0], &names[1], &names[2], &names[0]]);
+    assert_eq!(outcomes[3].since_time, Some(ts(day(20))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outcomes_refuse_bad_queries_and_unknown_customers() {
+    let app = spawn_app().await;
+    let mut manager = app.client(&[Role::Supervisor]);
+    let status = manager
+        .get_customer_outcomes(pb::GetCustomerOutcomesRequest {
+            queries: vec![pb::OutcomeQuery {
+                customer: "people/1".into(),
+                since_time: None,
+            }],
+            within: days(0),
+        })
+        .await
+        .expect_err("refused");
+    assert_invalid(
+        &status,
+        &["queries[0].customer", "queries[0].since_time", "within"],
+    );
+
+    let unknown = format!("customers/{}", uuid::Uuid::now_v7());
+    let status = manager
+        .get_customer_outcomes(pb::GetCustomerOutcomesRequest {
+            queries: vec![outcome_query(&unknown, app.now())],
+            within: days(30),
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::NotFound);
+}

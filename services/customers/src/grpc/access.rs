@@ -55,6 +55,10 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         &[Supervisor, CrisisManager, Admin, Service],
     ),
     (
+        "/redress.customers.v1.CustomerService/GetCustomerOutcomes",
+        &[Supervisor, CrisisManager, Admin, Service],
+    ),
+    (
         "/redress.customers.v1.CustomerService/EraseCustomer",
         &[Admin],
     ),

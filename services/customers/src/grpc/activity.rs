@@ -17,7 +17,7 @@ use super::{
 use crate::domain::activity::not_in_future;
 use crate::domain::churn::{ChurnReport, Row};
 use crate::store::customers as profiles;
-use crate::store::{activity as store, churn, standing};
+use crate::store::{activity as store, churn, outcomes, standing};
 
 impl CustomerApi {
     pub(super) async fn record_transaction(
@@ -231,6 +231,82 @@ impl CustomerApi {
             self.settings.churn.rise_threshold_points,
             previous_start,
         ))
+    }
+}
+
+/// How many customers one GetCustomerOutcomes call may ask about.
+const MAX_OUTCOME_QUERIES: usize = 1000;
+/// The longest window after a moment that GetCustomerOutcomes looks at.
+const MAX_OUTCOME_WINDOW: SignedDuration = SignedDuration::from_hours(3660 * 24);
+
+impl CustomerApi {
+    pub(super) async fn outcomes(
+        &self,
+        request: pb::GetCustomerOutcomesRequest,
+    ) -> Result<pb::GetCustomerOutcomesResponse, ApiError> {
+        let mut v = FieldViolations::new();
+        if request.queries.is_empty() {
+            v.add("queries", "is required");
+        }
+        if request.queries.len() > MAX_OUTCOME_QUERIES {
+            v.add(
+                "queries",
+                format!("holds more than {MAX_OUTCOME_QUERIES} queries"),
+            );
+        }
+        let within = match &request.within {
+            None => {
+                v.add("within", "is required");
+                None
+            }
+            Some(d) => match (d.seconds, d.nanos) {
+                (seconds, nanos)
+                    if (0..1_000_000_000).contains(&nanos)
+                        && seconds >= 0
+                        && (seconds, nanos) != (0, 0)
+                        && SignedDuration::new(seconds, nanos) <= MAX_OUTCOME_WINDOW =>
+                {
+                    Some(SignedDuration::new(seconds, nanos))
+                }
+                _ => {
+                    v.add("within", "must be positive and at most 3660 days");
+                    None
+                }
+            },
+        };
+        let mut queries = Vec::with_capacity(request.queries.len());
+        for (i, q) in request.queries.iter().enumerate() {
+            let id = customer_id(&mut v, &format!("queries[{i}].customer"), &q.customer);
+            let since = match &q.since_time {
+                None => {
+                    v.add(format!("queries[{i}].since_time"), "is required");
+                    None
+                }
+                Some(t) => v.check(&format!("queries[{i}].since_time"), wire::from_timestamp(t)),
+            };
+            if let (Some(id), Some(since)) = (id, since) {
+                queries.push((id, since));
+            }
+        }
+        v.into_result()?;
+        let within = within.ok_or(ApiError::Internal)?;
+        let mut conn = self.pool.acquire().await?;
+        let outcomes = outcomes::outcomes(&mut conn, &queries, within)
+            .await?
+            .map_err(customer_not_found)?;
+        Ok(pb::GetCustomerOutcomesResponse {
+            outcomes: outcomes
+                .into_iter()
+                .map(|o| pb::CustomerOutcome {
+                    customer: crate::domain::names::customer(o.customer_id),
+                    since_time: Some(wire::timestamp(o.since)),
+                    return_time: wire::timestamp_opt(o.return_time),
+                    churned_since: o.churned_since,
+                    lifecycle_stage: o.stage.to_wire(),
+                    value_grade: o.grade.to_wire(),
+                })
+                .collect(),
+        })
     }
 }
 

@@ -283,6 +283,13 @@ impl pb::customer_service_server::CustomerService for CustomerApi {
         respond(self.churn_report(request.into_inner()).await)
     }
 
+    async fn get_customer_outcomes(
+        &self,
+        request: Request<pb::GetCustomerOutcomesRequest>,
+    ) -> Result<Response<pb::GetCustomerOutcomesResponse>, Status> {
+        respond(self.outcomes(request.into_inner()).await)
+    }
+
     async fn erase_customer(
         &self,
         request: Request<pb::EraseCustomerRequest>,

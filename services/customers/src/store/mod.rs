@@ -7,6 +7,7 @@ pub mod activity;
 pub mod churn;
 pub mod codes;
 pub mod customers;
+pub mod outcomes;
 pub mod standing;
 
 pub use redress_platform::db::StoreError;
