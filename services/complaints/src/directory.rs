@@ -38,6 +38,18 @@ pub struct CustomerFacts {
     pub grade: Grade,
 }
 
+/// How many customers one GetCustomerOutcomes call asks about.
+const OUTCOMES_PER_CALL: usize = 1000;
+
+/// What became of a customer after a moment of theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerOutcome {
+    /// They bought again within the window.
+    pub returned: bool,
+    /// They churned since.
+    pub churned_since: bool,
+}
+
 /// The contact an intake records in the customer's log.
 #[derive(Debug, Clone)]
 pub struct IntakeContact<'a> {
@@ -65,6 +77,51 @@ impl CustomerDirectory {
                 IdentityInterceptor(identity),
             ),
         })
+    }
+
+    /// What became of each customer after their moment (a closure, a first
+    /// complaint): the first purchase within `within` after it, and whether
+    /// they churned since; asked 1000 at a time, answered in order.
+    pub async fn outcomes(
+        &self,
+        caller: &Caller,
+        queries: &[(Uuid, jiff::Timestamp)],
+        within: jiff::SignedDuration,
+    ) -> Result<Vec<CustomerOutcome>, ApiError> {
+        let mut answers = Vec::with_capacity(queries.len());
+        for chunk in queries.chunks(OUTCOMES_PER_CALL) {
+            let mut request = Request::new(cpb::GetCustomerOutcomesRequest {
+                queries: chunk
+                    .iter()
+                    .map(|(id, since)| cpb::OutcomeQuery {
+                        customer: names::customer(*id),
+                        since_time: Some(wire::timestamp(*since)),
+                    })
+                    .collect(),
+                within: Some(prost_types::Duration {
+                    seconds: within.as_secs(),
+                    nanos: within.subsec_nanos(),
+                }),
+            });
+            on_behalf_of(&mut request, caller)?;
+            let outcomes = self
+                .client
+                .clone()
+                .get_customer_outcomes(request)
+                .await
+                .map_err(|status| customer_error(status, "a customer of the period"))?
+                .into_inner()
+                .outcomes;
+            if outcomes.len() != chunk.len() {
+                tracing::error!("the customers service answered GetCustomerOutcomes short");
+                return Err(ApiError::Internal);
+            }
+            answers.extend(outcomes.into_iter().map(|o| CustomerOutcome {
+                returned: o.return_time.is_some(),
+                churned_since: o.churned_since,
+            }));
+        }
+        Ok(answers)
     }
 
     /// Checks that the customer exists and is not erased, and reads their

@@ -39,6 +39,28 @@ pub struct Settings {
     pub request_id_retention_hours: u64,
     /// How long events stay in the feed, in days.
     pub event_retention_days: u64,
+    /// What the insights report uses.
+    pub insights: InsightSettings,
+}
+
+/// `[complaints.insights]`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default)]
+pub struct InsightSettings {
+    /// The running share, in percent, that a Pareto's vital few make up.
+    pub pareto_cutoff_percent: f64,
+    /// How many days after closure a purchase counts as the customer coming
+    /// back, unless the request says otherwise.
+    pub return_window_days: u32,
+}
+
+impl Default for InsightSettings {
+    fn default() -> Self {
+        Self {
+            pareto_cutoff_percent: 80.0,
+            return_window_days: 90,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -53,6 +75,7 @@ impl Default for Settings {
             scheduler_interval_ms: 1_000,
             request_id_retention_hours: 24 * 7,
             event_retention_days: 30,
+            insights: InsightSettings::default(),
         }
     }
 }
@@ -72,6 +95,8 @@ pub struct Policies {
     pub hand_off_expiry: SignedDuration,
     /// The reopen window.
     pub reopen_window: SignedDuration,
+    /// What the insights report uses.
+    pub insights: InsightSettings,
 }
 
 impl Settings {
@@ -100,6 +125,13 @@ impl Settings {
         if self.request_id_retention_hours == 0 || self.event_retention_days == 0 {
             return Err("complaints retention settings must be positive".into());
         }
+        let cutoff = self.insights.pareto_cutoff_percent;
+        if !(cutoff > 0.0 && cutoff <= 100.0) {
+            return Err("complaints.insights.pareto_cutoff_percent must be in (0, 100]".into());
+        }
+        if !(1..=3660).contains(&self.insights.return_window_days) {
+            return Err("complaints.insights.return_window_days must be 1 to 3660".into());
+        }
         let minutes = |m: u64| {
             SignedDuration::from_mins(i64::try_from(m).unwrap_or(i64::MAX / 60_000_000_000))
         };
@@ -110,6 +142,7 @@ impl Settings {
             sla: self.sla.clone(),
             hand_off_expiry: minutes(self.hand_off_expiry_minutes),
             reopen_window: minutes(self.reopen_window_days.saturating_mul(24 * 60)),
+            insights: self.insights,
         })
     }
 }

@@ -140,6 +140,10 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         STAFF,
     ),
     (
+        "/redress.complaints.v1.ComplaintService/GetComplaintInsights",
+        ANALYSTS,
+    ),
+    (
         "/redress.complaints.v1.ComplaintService/CreateTeam",
         &[Admin],
     ),

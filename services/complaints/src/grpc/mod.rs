@@ -22,6 +22,7 @@ mod ownership;
 mod paging;
 mod queries;
 mod teams;
+mod insights;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -391,6 +392,7 @@ impl pb::complaint_service_server::ComplaintService for ComplaintApi {
         get_complaint_history(GetComplaintHistoryRequest) -> GetComplaintHistoryResponse => history;
         get_complaint_stats(GetComplaintStatsRequest) -> GetComplaintStatsResponse => stats;
         list_categories(ListCategoriesRequest) -> ListCategoriesResponse => categories;
+        get_complaint_insights(GetComplaintInsightsRequest) -> GetComplaintInsightsResponse => insights;
         create_team(CreateTeamRequest) -> CreateTeamResponse => create_team;
         update_team(UpdateTeamRequest) -> UpdateTeamResponse => update_team;
         list_teams(ListTeamsRequest) -> ListTeamsResponse => list_teams;

@@ -5,6 +5,7 @@
 
 pub mod complaints;
 pub mod history;
+pub mod insights;
 pub mod notes;
 pub mod ownership;
 pub mod sla;
