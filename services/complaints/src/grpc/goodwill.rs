@@ -200,11 +200,11 @@ fn shown(policy: &GoodwillPolicy, currency: &str, minor: i64) -> String {
 fn to_wire(policy: &GoodwillPolicy, g: &Goodwill) -> pb::Goodwill {
     pb::Goodwill {
         name: names::goodwill(g.complaint_id, g.id),
-        kind: g.kind.to_wire().into(),
+        kind: g.kind.to_wire(),
         amount: Some(money(policy, &g.amount.currency, g.amount.minor)),
-        fault: g.fault.to_wire().into(),
+        fault: g.fault.to_wire(),
         description: g.description.clone(),
-        state: g.state.to_wire().into(),
+        state: g.state.to_wire(),
         customer: names::customer(g.customer_id),
         proposed_by: g.proposed_by.clone(),
         approved_by: g.approved_by.clone(),
@@ -266,6 +266,30 @@ fn event_of(action: Move) -> &'static str {
         Move::Fulfil => types::GOODWILL_FULFILLED,
         Move::Cancel => types::GOODWILL_CANCELLED,
     }
+}
+
+/// The parts every move of goodwill has.
+struct Target<'a> {
+    /// `complaints/{complaint}/goodwill/{id}`.
+    name: &'a str,
+    /// The raw `request_id`.
+    request_id: &'a str,
+    /// The etag sent, or empty.
+    etag: &'a str,
+    /// The request's fingerprint, its `request_id` cleared.
+    fingerprint: Vec<u8>,
+}
+
+/// The [`Target`] of a move's request message.
+macro_rules! target {
+    ($r:ident) => {
+        Target {
+            name: &$r.name,
+            request_id: &$r.request_id,
+            etag: &$r.etag,
+            fingerprint: fingerprint(&$r, |r| r.request_id.clear()),
+        }
+    };
 }
 
 /// Exactly one of a complaint and a customer, from `parent` and `customer`.
@@ -376,18 +400,22 @@ impl ComplaintApi {
         .await
     }
 
-    /// Begins a move of goodwill `name`: claims the request id, locks its
-    /// complaint, reads the goodwill and checks `etag` against it.
+    /// Begins a move of the goodwill `target` names: claims the request id,
+    /// locks its complaint, reads the goodwill and checks the etag against
+    /// it. `more` holds the violations of the request's other fields.
     async fn begin_goodwill<R: prost::Message + Default>(
         &self,
         operation: &'static str,
         caller: &Caller,
-        name: &str,
-        raw_request_id: &str,
-        etag: &str,
+        target: Target<'_>,
         more: FieldViolations,
-        fp: &[u8],
     ) -> Result<Result<(Box<Work>, Goodwill), R>, ApiError> {
+        let Target {
+            name,
+            request_id: raw_request_id,
+            etag,
+            fingerprint: fp,
+        } = target;
         let mut v = FieldViolations::new();
         let ids = v.check("name", names::parse_goodwill(name));
         let request_id = request_id(&mut v, raw_request_id);
@@ -395,7 +423,7 @@ impl ComplaintApi {
         v.into_result()?;
         let (complaint, id) = ids.ok_or(ApiError::Internal)?;
         let mut work = match self
-            .begin::<R>(operation, caller, request_id, fp, complaint, "")
+            .begin::<R>(operation, caller, request_id, &fp, complaint, "")
             .await?
         {
             Begun::Replay(answer) => return Ok(Err(answer)),
@@ -441,16 +469,12 @@ impl ComplaintApi {
         caller: &Caller,
         r: pb::ApproveGoodwillRequest,
     ) -> Result<pb::ApproveGoodwillResponse, ApiError> {
-        let fp = fingerprint(&r, |r| r.request_id.clear());
         let (work, g) = match self
             .begin_goodwill(
                 "ApproveGoodwill",
                 caller,
-                &r.name,
-                &r.request_id,
-                &r.etag,
+                target!(r),
                 FieldViolations::new(),
-                &fp,
             )
             .await?
         {
@@ -507,17 +531,8 @@ impl ComplaintApi {
     ) -> Result<pb::RejectGoodwillResponse, ApiError> {
         let mut v = FieldViolations::new();
         let reason = convert::text(&mut v, "reason", &r.reason, MAX_REASON, true);
-        let fp = fingerprint(&r, |r| r.request_id.clear());
         let (work, g) = match self
-            .begin_goodwill(
-                "RejectGoodwill",
-                caller,
-                &r.name,
-                &r.request_id,
-                &r.etag,
-                v,
-                &fp,
-            )
+            .begin_goodwill("RejectGoodwill", caller, target!(r), v)
             .await?
         {
             Ok(found) => found,
@@ -555,17 +570,8 @@ impl ComplaintApi {
             MAX_PAYMENT_REFERENCE,
             false,
         );
-        let fp = fingerprint(&r, |r| r.request_id.clear());
         let (work, g) = match self
-            .begin_goodwill(
-                "FulfilGoodwill",
-                caller,
-                &r.name,
-                &r.request_id,
-                &r.etag,
-                v,
-                &fp,
-            )
+            .begin_goodwill("FulfilGoodwill", caller, target!(r), v)
             .await?
         {
             Ok(found) => found,
@@ -587,17 +593,8 @@ impl ComplaintApi {
     ) -> Result<pb::CancelGoodwillResponse, ApiError> {
         let mut v = FieldViolations::new();
         let reason = convert::text(&mut v, "reason", &r.reason, MAX_REASON, true);
-        let fp = fingerprint(&r, |r| r.request_id.clear());
         let (work, g) = match self
-            .begin_goodwill(
-                "CancelGoodwill",
-                caller,
-                &r.name,
-                &r.request_id,
-                &r.etag,
-                v,
-                &fp,
-            )
+            .begin_goodwill("CancelGoodwill", caller, target!(r), v)
             .await?
         {
             Ok(found) => found,
