@@ -50,6 +50,16 @@ pub mod types {
     pub const ASSIST_ANSWERED: &str = "complaint.assist_answered";
     /// A note or customer message was added.
     pub const NOTE_ADDED: &str = "complaint.note_added";
+    /// Goodwill was proposed.
+    pub const GOODWILL_PROPOSED: &str = "complaint.goodwill_proposed";
+    /// Goodwill was approved (by an approver or the good-faith rule).
+    pub const GOODWILL_APPROVED: &str = "complaint.goodwill_approved";
+    /// Proposed goodwill was rejected.
+    pub const GOODWILL_REJECTED: &str = "complaint.goodwill_rejected";
+    /// Goodwill was given to the customer.
+    pub const GOODWILL_FULFILLED: &str = "complaint.goodwill_fulfilled";
+    /// Goodwill was cancelled before it was given.
+    pub const GOODWILL_CANCELLED: &str = "complaint.goodwill_cancelled";
     /// An SLA clock reached its warning time.
     pub const SLA_WARNING: &str = "complaint.sla_warning";
     /// An SLA clock reached its due time.

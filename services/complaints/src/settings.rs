@@ -1,8 +1,8 @@
 //! The complaints service's own settings (`[complaints]` in the
-//! configuration): the category tree, the priority table, business
-//! calendars and the SLA policy, how long hand-off offers last, the reopen
-//! window, and how often the scheduler looks for due alarms. Every threshold
-//! is here, none in code.
+//! configuration): the category tree, the priority table, goodwill limits,
+//! business calendars and the SLA policy, how long hand-off offers last, the
+//! reopen window, and how often the scheduler looks for due alarms. Every
+//! threshold is here, none in code.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::category::{CategoryNode, CategoryTree};
+use crate::domain::goodwill::GoodwillPolicy;
 use crate::domain::priority::PriorityPolicy;
 use crate::domain::sla_policy::SlaPolicy;
 
@@ -22,6 +23,9 @@ pub struct Settings {
     pub categories: Vec<CategoryNode>,
     /// Priority from severity, safety and the customer's grade.
     pub priority: PriorityPolicy,
+    /// Goodwill: accepted currencies, the good-faith auto-approve limits per
+    /// currency and grade, and the approval limits per role.
+    pub goodwill: GoodwillPolicy,
     /// Business calendars by name; `default` is 24×7 UTC unless configured.
     pub calendars: BTreeMap<String, CalendarSettings>,
     /// SLA targets and the escalation ladder.
@@ -68,6 +72,7 @@ impl Default for Settings {
         Self {
             categories: crate::domain::category::default_nodes(),
             priority: PriorityPolicy::default(),
+            goodwill: GoodwillPolicy::default(),
             calendars: BTreeMap::new(),
             sla: SlaPolicy::default(),
             hand_off_expiry_minutes: 4 * 60,
@@ -87,6 +92,8 @@ pub struct Policies {
     pub categories: CategoryTree,
     /// The priority table.
     pub priority: PriorityPolicy,
+    /// Goodwill currencies and limits.
+    pub goodwill: GoodwillPolicy,
     /// Calendars by name, `default` always present.
     pub calendars: BTreeMap<String, Calendar>,
     /// SLA rules and the escalation ladder.
@@ -108,6 +115,7 @@ impl Settings {
         self.priority
             .validate()
             .map_err(|e| format!("complaints.priority: {e}"))?;
+        self.goodwill.validate()?;
         let mut calendars = BTreeMap::from([("default".to_owned(), Calendar::always())]);
         for (name, settings) in &self.calendars {
             let calendar = Calendar::from_settings(settings)
@@ -138,6 +146,7 @@ impl Settings {
         Ok(Policies {
             categories,
             priority: self.priority,
+            goodwill: self.goodwill.clone(),
             calendars,
             sla: self.sla.clone(),
             hand_off_expiry: minutes(self.hand_off_expiry_minutes),
@@ -156,5 +165,23 @@ mod tests {
         let policies = Settings::default().policies().expect("valid defaults");
         assert!(policies.calendars.contains_key("default"));
         assert!(policies.categories.contains("too_slow"));
+        assert_eq!(policies.goodwill.digits("JPY"), Some(0));
+    }
+
+    #[test]
+    fn goodwill_limits_are_read_from_toml_with_grades_in_capitals() {
+        let settings: Settings = toml::from_str(
+            r#"
+            [goodwill]
+            minor_unit_digits = { CHF = 2 }
+            auto_approve = { CHF = { A = 4000, ungraded = 500 } }
+            approval_limits = { supervisor = { CHF = 40000 } }
+            "#,
+        )
+        .expect("valid TOML");
+        let policies = settings.policies().expect("valid");
+        let row = policies.goodwill.auto_approve["CHF"];
+        assert_eq!((row.a, row.b, row.ungraded), (4000, 0, 500));
+        assert_eq!(policies.goodwill.digits("EUR"), None);
     }
 }

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod category;
 pub mod complaint;
+pub mod goodwill;
 pub mod insights;
 pub mod lifecycle;
 pub mod names;

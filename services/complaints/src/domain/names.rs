@@ -79,6 +79,16 @@ pub fn assist(complaint: Uuid, id: Uuid) -> String {
     format!("complaints/{complaint}/assists/{id}")
 }
 
+/// The ids in `complaints/{complaint}/goodwill/{id}`.
+pub fn parse_goodwill(input: &str) -> Result<(Uuid, Uuid), NameError> {
+    parse_child(input, "goodwill", "complaints/{uuid}/goodwill/{uuid}")
+}
+
+/// `complaints/{complaint}/goodwill/{id}`.
+pub fn goodwill(complaint: Uuid, id: Uuid) -> String {
+    format!("complaints/{complaint}/goodwill/{id}")
+}
+
 /// `complaints/{complaint}/notes/{id}`.
 pub fn note(complaint: Uuid, id: Uuid) -> String {
     format!("complaints/{complaint}/notes/{id}")

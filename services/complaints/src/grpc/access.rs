@@ -120,6 +120,35 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         STAFF,
     ),
     (
+        "/redress.complaints.v1.ComplaintService/ProposeGoodwill",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/ApproveGoodwill",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/RejectGoodwill",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/FulfilGoodwill",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/CancelGoodwill",
+        HANDLERS,
+    ),
+    ("/redress.complaints.v1.ComplaintService/GetGoodwill", STAFF),
+    (
+        "/redress.complaints.v1.ComplaintService/ListGoodwill",
+        STAFF,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/GetGoodwillTotals",
+        STAFF,
+    ),
+    (
         "/redress.complaints.v1.ComplaintService/AddComplaintNote",
         HANDLERS,
     ),

@@ -4,6 +4,7 @@
 //! counts, percentiles); the rules live in `domain`.
 
 pub mod complaints;
+pub mod goodwill;
 pub mod history;
 pub mod insights;
 pub mod notes;
