@@ -46,8 +46,11 @@ async fn complaints_are_counted_per_day_of_the_readers_zone_and_ranked_by_cause(
     let ada = app.customer("Ada").await;
     let bob = app.customer("Bob").await;
     let mut agent = app.agent("agent-1");
-    app.create_as(&mut agent, about(&ada, "too_slow/late_delivery", "parcel", "NL"))
-        .await;
+    app.create_as(
+        &mut agent,
+        about(&ada, "too_slow/late_delivery", "parcel", "NL"),
+    )
+    .await;
     app.advance(SignedDuration::from_mins(11 * 60 + 30));
     app.create_as(&mut agent, about(&ada, "incorrect", "parcel", "NL"))
         .await;
@@ -55,8 +58,11 @@ async fn complaints_are_counted_per_day_of_the_readers_zone_and_ranked_by_cause(
     app.create_as(&mut agent, about(&bob, "too_slow", "letter", "BE"))
         .await;
     app.advance(hours(24));
-    app.create_as(&mut agent, about(&ada, "too_slow/late_delivery", "parcel", ""))
-        .await;
+    app.create_as(
+        &mut agent,
+        about(&ada, "too_slow/late_delivery", "parcel", ""),
+    )
+    .await;
     // An inquiry is not a complaint and is not counted.
     app.create_as(
         &mut agent,

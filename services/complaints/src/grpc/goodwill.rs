@@ -665,33 +665,38 @@ impl ComplaintApi {
         if let Scope::Complaint(id) = scope {
             self.require_complaint(&mut conn, id).await?;
         }
-        let policy = &self.policies.goodwill;
-        let mut totals: BTreeMap<String, pb::GoodwillTotal> = BTreeMap::new();
-        for sum in store::sums(&mut conn, scope).await? {
-            let total = totals
-                .entry(sum.currency.clone())
-                .or_insert_with(|| pb::GoodwillTotal {
-                    currency_code: sum.currency.clone(),
-                    proposed: Some(money(policy, &sum.currency, 0)),
-                    approved: Some(money(policy, &sum.currency, 0)),
-                    fulfilled: Some(money(policy, &sum.currency, 0)),
-                    ..Default::default()
-                });
-            let amount = Some(money(policy, &sum.currency, sum.minor));
-            match sum.state {
-                State::Proposed => (total.proposed, total.proposed_count) = (amount, sum.count),
-                State::Approved => (total.approved, total.approved_count) = (amount, sum.count),
-                State::Fulfilled => {
-                    (total.fulfilled, total.fulfilled_count) = (amount, sum.count);
-                }
-                State::Rejected => total.rejected_count = sum.count,
-                State::Cancelled => total.cancelled_count = sum.count,
-            }
-        }
+        let sums = store::sums(&mut conn, scope).await?;
         Ok(pb::GetGoodwillTotalsResponse {
-            totals: totals.into_values().collect(),
+            totals: totals(&self.policies.goodwill, sums),
         })
     }
+}
+
+/// Sums per currency and state folded into one total per currency.
+pub(super) fn totals(policy: &GoodwillPolicy, sums: Vec<store::Sum>) -> Vec<pb::GoodwillTotal> {
+    let mut totals: BTreeMap<String, pb::GoodwillTotal> = BTreeMap::new();
+    for sum in sums {
+        let total = totals
+            .entry(sum.currency.clone())
+            .or_insert_with(|| pb::GoodwillTotal {
+                currency_code: sum.currency.clone(),
+                proposed: Some(money(policy, &sum.currency, 0)),
+                approved: Some(money(policy, &sum.currency, 0)),
+                fulfilled: Some(money(policy, &sum.currency, 0)),
+                ..Default::default()
+            });
+        let amount = Some(money(policy, &sum.currency, sum.minor));
+        match sum.state {
+            State::Proposed => (total.proposed, total.proposed_count) = (amount, sum.count),
+            State::Approved => (total.approved, total.approved_count) = (amount, sum.count),
+            State::Fulfilled => {
+                (total.fulfilled, total.fulfilled_count) = (amount, sum.count);
+            }
+            State::Rejected => total.rejected_count = sum.count,
+            State::Cancelled => total.cancelled_count = sum.count,
+        }
+    }
+    totals.into_values().collect()
 }
 
 #[cfg(test)]

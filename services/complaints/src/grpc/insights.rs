@@ -111,6 +111,7 @@ impl ComplaintApi {
         let causes = store::failure_causes(&mut conn, start, end).await?;
         let closures = store::closures(&mut conn, start, end).await?;
         let firsts = store::first_complaints(&mut conn, start, end).await?;
+        let goodwill = crate::store::goodwill::sums_in_period(&mut conn, start, end).await?;
         drop(conn);
 
         let window = SignedDuration::from_hours(i64::from(return_days) * 24);
@@ -176,6 +177,7 @@ impl ComplaintApi {
                     churn_percent: share(churned, customers) * 100.0,
                 })
                 .collect(),
+            goodwill_totals: super::goodwill::totals(&self.policies.goodwill, goodwill),
         })
     }
 }

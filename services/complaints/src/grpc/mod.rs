@@ -16,6 +16,7 @@ pub mod convert;
 pub mod enums;
 mod feed;
 mod goodwill;
+mod insights;
 mod intake;
 mod lifecycle;
 mod notes;
@@ -23,7 +24,6 @@ mod ownership;
 mod paging;
 mod queries;
 mod teams;
-mod insights;
 
 use std::collections::HashMap;
 use std::sync::Arc;

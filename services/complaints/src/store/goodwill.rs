@@ -194,6 +194,32 @@ pub async fn sums(conn: &mut PgConnection, scope: Scope) -> Result<Vec<Sum>, Sto
     .bind(customer)
     .fetch_all(conn)
     .await?;
+    to_sums(rows)
+}
+
+/// The goodwill of the complaints created in `[start, end)`, summed per
+/// currency and state, by currency.
+pub async fn sums_in_period(
+    conn: &mut PgConnection,
+    start: jiff::Timestamp,
+    end: jiff::Timestamp,
+) -> Result<Vec<Sum>, StoreError> {
+    use jiff_sqlx::ToSqlx;
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT g.currency, g.state, count(*), coalesce(sum(g.amount_minor), 0)::bigint
+         FROM goodwill g JOIN complaints c ON c.id = g.complaint_id
+         WHERE c.create_time >= $1 AND c.create_time < $2
+         GROUP BY g.currency, g.state ORDER BY g.currency, g.state",
+    )
+    .bind(start.to_sqlx())
+    .bind(end.to_sqlx())
+    .fetch_all(conn)
+    .await?;
+    to_sums(rows)
+}
+
+/// Rows of (currency, state, count, minor) as sums.
+fn to_sums(rows: Vec<(String, String, i64, i64)>) -> Result<Vec<Sum>, StoreError> {
     rows.into_iter()
         .map(|(currency, state, count, minor)| {
             Ok(Sum {
