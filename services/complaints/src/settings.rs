@@ -1,8 +1,8 @@
 //! The complaints service's own settings (`[complaints]` in the
 //! configuration): the category tree, the priority table, business
 //! calendars and the SLA policy, how long hand-off offers last, the reopen
-//! window, and how often the scheduler looks for due alarms. Every threshold
-//! is here, none in code.
+//! window, satisfaction surveys, follow-ups after closure, and how often the
+//! scheduler looks for due alarms. Every threshold is here, none in code.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +11,10 @@ use serde::Deserialize;
 
 use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::category::{CategoryNode, CategoryTree};
+use crate::domain::follow_up::{FollowUpPolicy, FollowUpSettings};
 use crate::domain::priority::PriorityPolicy;
 use crate::domain::sla_policy::SlaPolicy;
+use crate::domain::survey::{SurveyPolicy, SurveySettings};
 
 /// `[complaints]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +33,12 @@ pub struct Settings {
     /// How long after resolution or closure a complaint may be reopened, in
     /// days.
     pub reopen_window_days: u64,
+    /// Satisfaction surveys after resolution: how long an invitation may be
+    /// answered, and the value scale.
+    pub surveys: SurveySettings,
+    /// Follow-ups after closure: the cadence and the customer's working
+    /// hours.
+    pub follow_up: FollowUpSettings,
     /// How often the scheduler raises due SLA alarms and expires offers, in
     /// milliseconds.
     pub scheduler_interval_ms: u64,
@@ -50,6 +58,8 @@ impl Default for Settings {
             sla: SlaPolicy::default(),
             hand_off_expiry_minutes: 4 * 60,
             reopen_window_days: 30,
+            surveys: SurveySettings::default(),
+            follow_up: FollowUpSettings::default(),
             scheduler_interval_ms: 1_000,
             request_id_retention_hours: 24 * 7,
             event_retention_days: 30,
@@ -72,6 +82,10 @@ pub struct Policies {
     pub hand_off_expiry: SignedDuration,
     /// The reopen window.
     pub reopen_window: SignedDuration,
+    /// Satisfaction surveys.
+    pub surveys: SurveyPolicy,
+    /// Follow-ups after closure.
+    pub follow_up: FollowUpPolicy,
 }
 
 impl Settings {
@@ -100,6 +114,14 @@ impl Settings {
         if self.request_id_retention_hours == 0 || self.event_retention_days == 0 {
             return Err("complaints retention settings must be positive".into());
         }
+        let surveys = self
+            .surveys
+            .policy()
+            .map_err(|e| format!("complaints.surveys.{e}"))?;
+        let follow_up = self
+            .follow_up
+            .policy()
+            .map_err(|e| format!("complaints.follow_up.{e}"))?;
         let minutes = |m: u64| {
             SignedDuration::from_mins(i64::try_from(m).unwrap_or(i64::MAX / 60_000_000_000))
         };
@@ -110,6 +132,8 @@ impl Settings {
             sla: self.sla.clone(),
             hand_off_expiry: minutes(self.hand_off_expiry_minutes),
             reopen_window: minutes(self.reopen_window_days.saturating_mul(24 * 60)),
+            surveys,
+            follow_up,
         })
     }
 }

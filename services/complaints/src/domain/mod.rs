@@ -5,9 +5,11 @@
 pub mod calendar;
 pub mod category;
 pub mod complaint;
+pub mod follow_up;
 pub mod lifecycle;
 pub mod names;
 pub mod priority;
 pub mod sla;
 pub mod sla_policy;
 pub mod state;
+pub mod survey;

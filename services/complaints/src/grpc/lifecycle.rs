@@ -74,6 +74,14 @@ impl ComplaintApi {
         let (Some(id), Some(extra)) = (id, extra) else {
             return Err(ApiError::Internal);
         };
+        // Follow-ups fall in the customer's zone, asked before the
+        // transaction so that no lock is held while the customers service
+        // answers.
+        let zone = if m == Move::Close {
+            self.customer_zone(caller, id).await?
+        } else {
+            None
+        };
         let mut work = match self
             .begin::<R>(
                 m.rpc(),
@@ -104,9 +112,21 @@ impl ComplaintApi {
         let now = work.now;
         match m {
             Move::Acknowledge => work.after.acknowledge_time = Some(now),
-            Move::AcceptResolution => work.after.resolve_time = Some(now),
-            Move::Close => work.after.close_time = Some(now),
-            Move::Reopen => work.after.reopen_count += 1,
+            Move::AcceptResolution => {
+                work.after.resolve_time = Some(now);
+                self.invite_survey(&mut work).await?;
+            }
+            Move::Close => {
+                work.after.close_time = Some(now);
+                if let Some(zone) = &zone {
+                    self.schedule_follow_ups(&mut work, zone).await?;
+                }
+            }
+            Move::Reopen => {
+                work.after.reopen_count += 1;
+                self.withdraw_surveys(&mut work).await?;
+                self.cancel_follow_ups(&mut work).await?;
+            }
             Move::Unmerge => {
                 work.after.merged_from = None;
                 work.after.merged_into = None;

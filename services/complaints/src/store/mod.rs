@@ -4,11 +4,13 @@
 //! counts, percentiles); the rules live in `domain`.
 
 pub mod complaints;
+pub mod follow_ups;
 pub mod history;
 pub mod notes;
 pub mod ownership;
 pub mod sla;
 pub mod stats;
+pub mod surveys;
 pub mod teams;
 
 pub use redress_platform::db::StoreError;
