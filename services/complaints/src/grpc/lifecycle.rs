@@ -112,21 +112,9 @@ impl ComplaintApi {
         let now = work.now;
         match m {
             Move::Acknowledge => work.after.acknowledge_time = Some(now),
-            Move::AcceptResolution => {
-                work.after.resolve_time = Some(now);
-                self.invite_survey(&mut work).await?;
-            }
-            Move::Close => {
-                work.after.close_time = Some(now);
-                if let Some(zone) = &zone {
-                    self.schedule_follow_ups(&mut work, zone).await?;
-                }
-            }
-            Move::Reopen => {
-                work.after.reopen_count += 1;
-                self.withdraw_surveys(&mut work).await?;
-                self.cancel_follow_ups(&mut work).await?;
-            }
+            Move::AcceptResolution => work.after.resolve_time = Some(now),
+            Move::Close => work.after.close_time = Some(now),
+            Move::Reopen => work.after.reopen_count += 1,
             Move::Unmerge => {
                 work.after.merged_from = None;
                 work.after.merged_into = None;
@@ -167,6 +155,22 @@ impl ComplaintApi {
             _ => types::STATE_CHANGED,
         };
         work.announce(event_type, payload);
+        // Service recovery after the move, announced after it: a survey
+        // invitation on resolution, follow-ups at closure, and a reopening
+        // withdraws the one and cancels the other.
+        match m {
+            Move::AcceptResolution => self.invite_survey(&mut work).await?,
+            Move::Close => {
+                if let Some(zone) = &zone {
+                    self.schedule_follow_ups(&mut work, zone).await?;
+                }
+            }
+            Move::Reopen => {
+                self.withdraw_surveys(&mut work).await?;
+                self.cancel_follow_ups(&mut work).await?;
+            }
+            _ => {}
+        }
         self.complete(work, m.code(), wrap).await
     }
 
