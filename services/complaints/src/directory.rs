@@ -63,6 +63,31 @@ pub struct IntakeContact<'a> {
     pub at: jiff::Timestamp,
 }
 
+/// What follow-ups need to know of a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpFacts {
+    /// Their IANA time zone, or empty when none is on record.
+    pub time_zone: String,
+    /// When they last transacted, if ever.
+    pub last_transaction_time: Option<jiff::Timestamp>,
+}
+
+/// A survey answer to record on the customer.
+#[derive(Debug, Clone, Copy)]
+pub struct SatisfactionAnswer {
+    /// The survey; its id names the request, so a repeat records nothing
+    /// twice.
+    pub survey_id: Uuid,
+    /// The complaint the survey followed.
+    pub complaint_id: Uuid,
+    /// Perceived value.
+    pub perceived_value: f64,
+    /// Expectation, on the same scale.
+    pub expectation: f64,
+    /// When the customer answered.
+    pub answer_time: jiff::Timestamp,
+}
+
 impl CustomerDirectory {
     /// A directory calling `endpoint` as `identity`.
     pub async fn connect(
@@ -185,6 +210,78 @@ impl CustomerDirectory {
         self.client
             .clone()
             .record_interaction(request)
+            .await
+            .map_err(|status| customer_error(status, &name))?;
+        Ok(())
+    }
+}
+
+impl CustomerDirectory {
+    /// Reads the customer's time zone and last transaction, for follow-ups:
+    /// on behalf of `caller` when one acts, else as this service alone (the
+    /// scheduler).
+    pub async fn follow_up_facts(
+        &self,
+        caller: Option<&Caller>,
+        customer: Uuid,
+    ) -> Result<FollowUpFacts, ApiError> {
+        let name = names::customer(customer);
+        let mut request = Request::new(cpb::GetCustomerRequest { name: name.clone() });
+        if let Some(caller) = caller {
+            on_behalf_of(&mut request, caller)?;
+        }
+        let found = self
+            .client
+            .clone()
+            .get_customer(request)
+            .await
+            .map_err(|status| customer_error(status, &name))?
+            .into_inner()
+            .customer
+            .ok_or_else(|| {
+                tracing::error!("the customers service answered GetCustomer without a customer");
+                ApiError::Internal
+            })?;
+        let last_transaction_time = found
+            .last_transaction_time
+            .as_ref()
+            .map(wire::from_timestamp)
+            .transpose()
+            .map_err(|_| {
+                tracing::error!("the customers service sent a last transaction time out of range");
+                ApiError::Internal
+            })?;
+        Ok(FollowUpFacts {
+            time_zone: found.time_zone,
+            last_transaction_time,
+        })
+    }
+
+    /// Records a survey answer on customer `customer`
+    /// (customers.RecordSatisfaction), idempotently per survey. Called by
+    /// this service itself once the answer is committed, never for a caller.
+    pub async fn record_satisfaction(
+        &self,
+        customer: Uuid,
+        answer: SatisfactionAnswer,
+    ) -> Result<(), ApiError> {
+        let name = names::customer(customer);
+        let request = Request::new(cpb::RecordSatisfactionRequest {
+            parent: name.clone(),
+            record: Some(cpb::SatisfactionRecord {
+                name: String::new(),
+                perceived_value: answer.perceived_value,
+                expectation: answer.expectation,
+                ratio: 0.0,
+                related_complaint: names::complaint(answer.complaint_id),
+                answer_time: Some(wire::timestamp(answer.answer_time)),
+                create_time: None,
+            }),
+            request_id: answer.survey_id.to_string(),
+        });
+        self.client
+            .clone()
+            .record_satisfaction(request)
             .await
             .map_err(|status| customer_error(status, &name))?;
         Ok(())

@@ -66,6 +66,23 @@ pub mod types {
     pub const SLA_BREACHED: &str = "complaint.sla_breached";
     /// A breach climbed a step of the escalation ladder.
     pub const SLA_ESCALATED: &str = "complaint.sla_escalated";
+    /// The customer was invited to a satisfaction survey (the payload
+    /// carries the token, for the invitation only).
+    pub const SURVEY_INVITED: &str = "complaint.survey_invited";
+    /// A satisfaction survey was answered.
+    pub const SURVEY_ANSWERED: &str = "complaint.survey_answered";
+    /// A reopening withdrew unanswered survey invitations.
+    pub const SURVEYS_WITHDRAWN: &str = "complaint.surveys_withdrawn";
+    /// Follow-ups were scheduled at closure.
+    pub const FOLLOW_UPS_SCHEDULED: &str = "complaint.follow_ups_scheduled";
+    /// A follow-up fell due.
+    pub const FOLLOW_UP_DUE: &str = "complaint.follow_up_due";
+    /// The owner did a follow-up.
+    pub const FOLLOW_UP_DONE: &str = "complaint.follow_up_done";
+    /// The rest of the follow-ups were skipped: the customer came back.
+    pub const FOLLOW_UPS_SKIPPED: &str = "complaint.follow_ups_skipped";
+    /// A reopening cancelled the follow-ups not yet done.
+    pub const FOLLOW_UPS_CANCELLED: &str = "complaint.follow_ups_cancelled";
 }
 
 /// An event of `event_type` about `complaint` at `now`, with `payload` (a

@@ -9,14 +9,16 @@
 //! and publishes what happened on an ordered, resumable event feed. [`build`]
 //! gives a bound service ([`ComplaintsService::port`]) that serves until
 //! [`ComplaintsService::run_until`]'s shutdown future resolves; meanwhile it
-//! sequences the feed, raises due SLA alarms, lapses unanswered offers, and
-//! forgets old request ids and events.
+//! sequences the feed, raises due SLA alarms, lapses unanswered offers,
+//! makes follow-ups due, records survey answers on customers, and forgets
+//! old request ids and events.
 
 pub mod clocks;
 pub mod directory;
 pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod satisfaction;
 pub mod scheduler;
 pub mod seed;
 pub mod settings;
@@ -104,6 +106,7 @@ pub struct ComplaintsService {
     clock: SharedClock,
     settings: Arc<Settings>,
     policies: Arc<Policies>,
+    customers: CustomerDirectory,
 }
 
 /// Reads this service's settings and its listen address from `config`.
@@ -136,7 +139,7 @@ pub async fn build_with(
         deps.pool.clone(),
         deps.clock.clone(),
         policies.clone(),
-        deps.customers,
+        deps.customers.clone(),
         feed,
     );
     Ok(ComplaintsService {
@@ -147,6 +150,7 @@ pub async fn build_with(
         clock: deps.clock,
         settings: Arc::new(settings),
         policies,
+        customers: deps.customers,
     })
 }
 
@@ -179,7 +183,12 @@ impl ComplaintsService {
             self.clock.clone(),
             self.settings.clone(),
             self.policies.clone(),
+            self.customers.clone(),
         ));
+        let satisfaction = tokio::spawn(
+            satisfaction::consumer(self.pool.clone(), self.customers.clone())
+                .run_until(std::future::pending()),
+        );
         let parts = ServeParts {
             service_names: vec![grpc::access::SERVICE],
             routes: Routes::new(server),
@@ -188,6 +197,7 @@ impl ComplaintsService {
         };
         let result = self.bound.serve(parts, shutdown).await;
         scheduler.abort();
+        satisfaction.abort();
         sequencer.abort();
         result
     }
@@ -199,6 +209,7 @@ async fn background(
     clock: SharedClock,
     settings: Arc<Settings>,
     policies: Arc<Policies>,
+    customers: CustomerDirectory,
 ) {
     let mut interval = tokio::time::interval(Duration::from_millis(settings.scheduler_interval_ms));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -214,6 +225,15 @@ async fn background(
                 "SLA scheduler pass"
             ),
             Err(error) => tracing::warn!(%error, "the SLA scheduler pass failed; will retry"),
+        }
+        match scheduler::follow_ups_once(&pool, &customers, now).await {
+            Ok(pass) if pass == scheduler::FollowUpPass::default() => {}
+            Ok(pass) => tracing::info!(
+                due = pass.due,
+                skipped = pass.skipped,
+                "follow-up scheduler pass"
+            ),
+            Err(error) => tracing::warn!(%error, "the follow-up pass failed; will retry"),
         }
         let hourly =
             last_prune.is_none_or(|last| now.duration_since(last) >= SignedDuration::from_hours(1));

@@ -5,6 +5,8 @@
 //! Escalation informs the person named by the ladder; it never moves
 //! ownership.
 //!
+//! It also makes follow-ups of closed complaints due ([`follow_ups_once`]).
+//!
 //! Safe with several replicas: each complaint is taken with
 //! `FOR UPDATE SKIP LOCKED` (another replica, or a change in progress,
 //! holds it: it is left for the next pass), and an alarm is marked raised in
@@ -15,6 +17,7 @@ use redress_platform::outbox::{self, NewEvent};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::directory::CustomerDirectory;
 use crate::domain::complaint::{Complaint, FieldChange};
 use crate::domain::names;
 use crate::domain::sla_policy::EscalationTarget;
@@ -252,4 +255,136 @@ async fn append(conn: &mut sqlx::PgConnection, event: NewEvent) -> Result<(), St
             "an event could not be appended: {error}"
         ))),
     }
+}
+
+/// What a follow-up pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowUpPass {
+    /// Follow-ups made due (and announced).
+    pub due: usize,
+    /// Follow-ups skipped because the customer came back.
+    pub skipped: usize,
+}
+
+/// Makes every scheduled follow-up due at `now` due: first asks the
+/// customers service (holding no transaction) whether the customer
+/// transacted since the closure; if so the complaint's remaining
+/// follow-ups are skipped, else each due one is announced
+/// (`complaint.follow_up_due`) and enters the owner's queue. A follow-up
+/// moves from scheduled in the transaction that announces it, under the
+/// complaint's lock, so it is never announced twice. A customer the
+/// customers service cannot tell about now is left for the next pass.
+pub async fn follow_ups_once(
+    pool: &PgPool,
+    directory: &CustomerDirectory,
+    now: Timestamp,
+) -> Result<FollowUpPass, StoreError> {
+    let mut pass = FollowUpPass::default();
+    loop {
+        let due = {
+            let mut conn = pool.acquire().await?;
+            store::follow_ups::complaints_due(&mut conn, now, BATCH).await?
+        };
+        let mut progressed = 0;
+        for id in &due {
+            let complaint = {
+                let mut conn = pool.acquire().await?;
+                store::complaints::get(&mut conn, *id).await?
+            };
+            let Some(complaint) = complaint else { continue };
+            let facts = match directory.follow_up_facts(None, complaint.customer_id).await {
+                Ok(facts) => facts,
+                Err(error) => {
+                    tracing::warn!(?error, complaint = %names::complaint(*id),
+                        "the customers service could not say whether the customer came back; \
+                         the follow-up waits for the next pass");
+                    continue;
+                }
+            };
+            let returned = match (facts.last_transaction_time, complaint.close_time) {
+                (Some(last), Some(closed)) => last > closed,
+                _ => false,
+            };
+            match follow_up(pool, *id, returned, now).await {
+                Ok(done) => {
+                    pass.due += done.due;
+                    pass.skipped += done.skipped;
+                    progressed += done.due + done.skipped;
+                }
+                Err(error) => skip(error, "making its follow-ups due", *id)?,
+            }
+        }
+        if due.len() < BATCH as usize || progressed == 0 {
+            break;
+        }
+    }
+    Ok(pass)
+}
+
+/// Makes complaint `id`'s follow-ups due at `now` due, or skips every one
+/// still scheduled when the customer `returned`, in one transaction.
+async fn follow_up(
+    pool: &PgPool,
+    id: uuid::Uuid,
+    returned: bool,
+    now: Timestamp,
+) -> Result<FollowUpPass, StoreError> {
+    use crate::domain::follow_up::FollowUpState;
+    let mut tx = pool.begin().await?;
+    let Some(complaint) = store::complaints::try_lock(&mut tx, id).await? else {
+        return Ok(FollowUpPass::default());
+    };
+    let due = store::follow_ups::lock_due(&mut tx, id, now).await?;
+    if due.is_empty() {
+        return Ok(FollowUpPass::default());
+    }
+    let actor = Actor::system("follow_ups");
+    let mut pass = FollowUpPass::default();
+    if returned {
+        let skipped = store::follow_ups::end_all(
+            &mut tx,
+            id,
+            &[FollowUpState::Scheduled],
+            FollowUpState::Skipped,
+            now,
+        )
+        .await?;
+        let change = FieldChange {
+            field: "follow_ups".into(),
+            before: skipped.len().to_string(),
+            after: "0".into(),
+        };
+        history::append(&mut tx, id, &actor, "follow_ups_skipped", &[change], now).await?;
+        let payload = json!({ "count": skipped.len(), "reason": "customer_returned" });
+        append(
+            &mut tx,
+            events::about(types::FOLLOW_UPS_SKIPPED, &complaint, now, payload),
+        )
+        .await?;
+        pass.skipped = skipped.len();
+    } else {
+        for f in &due {
+            store::follow_ups::make_due(&mut tx, f.id).await?;
+            let name = names::follow_up(id, f.id);
+            let change = FieldChange {
+                field: format!("{name}.state"),
+                before: "scheduled".into(),
+                after: "due".into(),
+            };
+            history::append(&mut tx, id, &actor, "follow_up_due", &[change], now).await?;
+            let payload = json!({
+                "follow_up": name,
+                "sequence": f.sequence,
+                "due_time": f.due_time.to_string(),
+            });
+            append(
+                &mut tx,
+                events::about(types::FOLLOW_UP_DUE, &complaint, now, payload),
+            )
+            .await?;
+        }
+        pass.due = due.len();
+    }
+    tx.commit().await?;
+    Ok(pass)
 }

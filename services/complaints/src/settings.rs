@@ -1,7 +1,8 @@
 //! The complaints service's own settings (`[complaints]` in the
 //! configuration): the category tree, the priority table, goodwill limits,
 //! business calendars and the SLA policy, how long hand-off offers last, the
-//! reopen window, and how often the scheduler looks for due alarms. Every
+//! reopen window, satisfaction surveys, follow-ups after closure, the
+//! insights report, and how often the scheduler looks for due alarms. Every
 //! threshold is here, none in code.
 
 use std::collections::BTreeMap;
@@ -12,8 +13,10 @@ use serde::Deserialize;
 use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::category::{CategoryNode, CategoryTree};
 use crate::domain::goodwill::GoodwillPolicy;
+use crate::domain::follow_up::{FollowUpPolicy, FollowUpSettings};
 use crate::domain::priority::PriorityPolicy;
 use crate::domain::sla_policy::SlaPolicy;
+use crate::domain::survey::{SurveyPolicy, SurveySettings};
 
 /// `[complaints]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +38,12 @@ pub struct Settings {
     /// How long after resolution or closure a complaint may be reopened, in
     /// days.
     pub reopen_window_days: u64,
+    /// Satisfaction surveys after resolution: how long an invitation may be
+    /// answered, and the value scale.
+    pub surveys: SurveySettings,
+    /// Follow-ups after closure: the cadence and the customer's working
+    /// hours.
+    pub follow_up: FollowUpSettings,
     /// How often the scheduler raises due SLA alarms and expires offers, in
     /// milliseconds.
     pub scheduler_interval_ms: u64,
@@ -77,6 +86,8 @@ impl Default for Settings {
             sla: SlaPolicy::default(),
             hand_off_expiry_minutes: 4 * 60,
             reopen_window_days: 30,
+            surveys: SurveySettings::default(),
+            follow_up: FollowUpSettings::default(),
             scheduler_interval_ms: 1_000,
             request_id_retention_hours: 24 * 7,
             event_retention_days: 30,
@@ -104,6 +115,10 @@ pub struct Policies {
     pub reopen_window: SignedDuration,
     /// What the insights report uses.
     pub insights: InsightSettings,
+    /// Satisfaction surveys.
+    pub surveys: SurveyPolicy,
+    /// Follow-ups after closure.
+    pub follow_up: FollowUpPolicy,
 }
 
 impl Settings {
@@ -140,6 +155,14 @@ impl Settings {
         if !(1..=3660).contains(&self.insights.return_window_days) {
             return Err("complaints.insights.return_window_days must be 1 to 3660".into());
         }
+        let surveys = self
+            .surveys
+            .policy()
+            .map_err(|e| format!("complaints.surveys.{e}"))?;
+        let follow_up = self
+            .follow_up
+            .policy()
+            .map_err(|e| format!("complaints.follow_up.{e}"))?;
         let minutes = |m: u64| {
             SignedDuration::from_mins(i64::try_from(m).unwrap_or(i64::MAX / 60_000_000_000))
         };
@@ -152,6 +175,8 @@ impl Settings {
             hand_off_expiry: minutes(self.hand_off_expiry_minutes),
             reopen_window: minutes(self.reopen_window_days.saturating_mul(24 * 60)),
             insights: self.insights,
+            surveys,
+            follow_up,
         })
     }
 }

@@ -138,7 +138,9 @@ async fn a_complaint_goes_from_received_to_closed_through_every_step() {
             "complaint.state_changed",
             "complaint.state_changed",
             "complaint.resolved",
+            "complaint.survey_invited",
             "complaint.closed",
+            "complaint.follow_ups_scheduled",
         ]
     );
     let notes = app

@@ -94,6 +94,26 @@ pub fn note(complaint: Uuid, id: Uuid) -> String {
     format!("complaints/{complaint}/notes/{id}")
 }
 
+/// The ids in `complaints/{complaint}/surveys/{id}`.
+pub fn parse_survey(input: &str) -> Result<(Uuid, Uuid), NameError> {
+    parse_child(input, "surveys", "complaints/{uuid}/surveys/{uuid}")
+}
+
+/// `complaints/{complaint}/surveys/{id}`.
+pub fn survey(complaint: Uuid, id: Uuid) -> String {
+    format!("complaints/{complaint}/surveys/{id}")
+}
+
+/// The ids in `complaints/{complaint}/followUps/{id}`.
+pub fn parse_follow_up(input: &str) -> Result<(Uuid, Uuid), NameError> {
+    parse_child(input, "followUps", "complaints/{uuid}/followUps/{uuid}")
+}
+
+/// `complaints/{complaint}/followUps/{id}`.
+pub fn follow_up(complaint: Uuid, id: Uuid) -> String {
+    format!("complaints/{complaint}/followUps/{id}")
+}
+
 /// Longest team id.
 const MAX_TEAM_ID: usize = 63;
 

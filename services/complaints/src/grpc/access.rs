@@ -181,6 +181,20 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         &[Admin],
     ),
     ("/redress.complaints.v1.ComplaintService/ListTeams", STAFF),
+    ("/redress.complaints.v1.ComplaintService/GetSurvey", STAFF),
+    ("/redress.complaints.v1.ComplaintService/ListSurveys", STAFF),
+    (
+        "/redress.complaints.v1.ComplaintService/AnswerSurvey",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/ListFollowUps",
+        STAFF,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/CompleteFollowUp",
+        HANDLERS,
+    ),
     (
         "/redress.complaints.v1.ComplaintService/ListComplaintEvents",
         &[Admin, Service],

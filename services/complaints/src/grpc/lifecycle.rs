@@ -74,6 +74,14 @@ impl ComplaintApi {
         let (Some(id), Some(extra)) = (id, extra) else {
             return Err(ApiError::Internal);
         };
+        // Follow-ups fall in the customer's zone, asked before the
+        // transaction so that no lock is held while the customers service
+        // answers.
+        let zone = if m == Move::Close {
+            self.customer_zone(caller, id).await?
+        } else {
+            None
+        };
         let mut work = match self
             .begin::<R>(
                 m.rpc(),
@@ -147,6 +155,22 @@ impl ComplaintApi {
             _ => types::STATE_CHANGED,
         };
         work.announce(event_type, payload);
+        // Service recovery after the move, announced after it: a survey
+        // invitation on resolution, follow-ups at closure, and a reopening
+        // withdraws the one and cancels the other.
+        match m {
+            Move::AcceptResolution => self.invite_survey(&mut work).await?,
+            Move::Close => {
+                if let Some(zone) = &zone {
+                    self.schedule_follow_ups(&mut work, zone).await?;
+                }
+            }
+            Move::Reopen => {
+                self.withdraw_surveys(&mut work).await?;
+                self.cancel_follow_ups(&mut work).await?;
+            }
+            _ => {}
+        }
         self.complete(work, m.code(), wrap).await
     }
 

@@ -17,12 +17,14 @@ pub mod enums;
 mod feed;
 mod goodwill;
 mod insights;
+mod follow_ups;
 mod intake;
 mod lifecycle;
 mod notes;
 mod ownership;
 mod paging;
 mod queries;
+mod surveys;
 mod teams;
 
 use std::collections::HashMap;
@@ -405,6 +407,11 @@ impl pb::complaint_service_server::ComplaintService for ComplaintApi {
         create_team(CreateTeamRequest) -> CreateTeamResponse => create_team;
         update_team(UpdateTeamRequest) -> UpdateTeamResponse => update_team;
         list_teams(ListTeamsRequest) -> ListTeamsResponse => list_teams;
+        get_survey(GetSurveyRequest) -> GetSurveyResponse => get_survey;
+        list_surveys(ListSurveysRequest) -> ListSurveysResponse => list_surveys;
+        answer_survey(AnswerSurveyRequest) -> AnswerSurveyResponse => answer_survey;
+        list_follow_ups(ListFollowUpsRequest) -> ListFollowUpsResponse => list_follow_ups;
+        complete_follow_up(CompleteFollowUpRequest) -> CompleteFollowUpResponse => complete_follow_up;
     }
 
     async fn list_complaint_events(

@@ -188,6 +188,15 @@ impl ComplaintApi {
         });
         let complaints: Vec<Complaint> = rows.into_iter().map(|(c, _)| c).collect();
         let complaints = self.wire_complaints(&mut conn, &complaints, now).await?;
+        let follow_ups_due = if first_page {
+            crate::store::follow_ups::due_for_owner(&mut conn, &acting.subject, MAX_BESIDE_WORK)
+                .await?
+                .iter()
+                .map(super::follow_ups::to_wire)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let (offered_hand_offs, open_assists) = if first_page {
             let team = acting.team.as_deref();
             (
@@ -210,6 +219,7 @@ impl ComplaintApi {
             next_page_token,
             offered_hand_offs,
             open_assists,
+            follow_ups_due,
         })
     }
 

@@ -5,12 +5,14 @@
 
 pub mod complaints;
 pub mod goodwill;
+pub mod follow_ups;
 pub mod history;
 pub mod insights;
 pub mod notes;
 pub mod ownership;
 pub mod sla;
 pub mod stats;
+pub mod surveys;
 pub mod teams;
 
 pub use redress_platform::db::StoreError;

@@ -300,6 +300,26 @@ impl TestApp {
             .expect("the scheduler runs")
     }
 
+    /// Runs the follow-up pass of the scheduler once at the clock's time,
+    /// asking the customers service as the complaints service does.
+    pub async fn run_follow_ups(&self) -> redress_complaints::scheduler::FollowUpPass {
+        let auth = AuthSettings::development(self.secret.clone());
+        let identity = Arc::new(
+            ServiceIdentity::from_settings(&ClientSettings::default(), &auth, "complaints")
+                .expect("a service identity"),
+        );
+        let directory = CustomerDirectory::connect(
+            &self.customers_endpoint,
+            &ClientSettings::default(),
+            identity,
+        )
+        .await
+        .expect("a customers client");
+        redress_complaints::scheduler::follow_ups_once(&self.pool, &directory, self.now())
+            .await
+            .expect("the follow-up pass runs")
+    }
+
     /// Creates a customer and returns its name.
     pub async fn customer(&self, display_name: &str) -> String {
         self.customers()
