@@ -54,9 +54,10 @@ impl Default for WorkingHoursSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FollowUpSettings {
-    /// Days after closure of each follow-up, in order; their number is the
-    /// most follow-ups one closure gets. Empty: no follow-ups.
-    pub cadence_days: Vec<u32>,
+    /// How long after closure each follow-up falls, in order, as friendly
+    /// spans ("3d", "2w", "36h"; days are the customer's civil days); their
+    /// number is the most follow-ups one closure gets. Empty: no follow-ups.
+    pub cadence: Vec<String>,
     /// The customer's working hours, in their own zone.
     pub working_hours: WorkingHoursSettings,
     /// The IANA zone of customers who have none on record.
@@ -66,7 +67,7 @@ pub struct FollowUpSettings {
 impl Default for FollowUpSettings {
     fn default() -> Self {
         Self {
-            cadence_days: vec![3, 14, 30],
+            cadence: vec!["3d".into(), "14d".into(), "30d".into()],
             working_hours: WorkingHoursSettings::default(),
             default_time_zone: "UTC".into(),
         }
@@ -76,8 +77,8 @@ impl Default for FollowUpSettings {
 /// The follow-up rules the service works with.
 #[derive(Debug, Clone)]
 pub struct FollowUpPolicy {
-    /// Days after closure, strictly increasing.
-    pub cadence_days: Vec<u32>,
+    /// Spans after closure, strictly increasing.
+    pub cadence: Vec<Span>,
     /// The customer's working hours.
     pub hours: WorkingHours,
     /// The zone of customers without one.
@@ -87,11 +88,27 @@ pub struct FollowUpPolicy {
 impl FollowUpSettings {
     /// Checks the settings.
     pub fn policy(&self) -> Result<FollowUpPolicy, String> {
-        if self.cadence_days.windows(2).any(|w| w[1] <= w[0]) {
-            return Err("cadence_days must be strictly increasing".into());
-        }
-        if self.cadence_days.iter().any(|d| *d == 0 || *d > 3650) {
-            return Err("cadence_days must each be from 1 to 3650".into());
+        let mut cadence = Vec::with_capacity(self.cadence.len());
+        let mut last = Timestamp::UNIX_EPOCH;
+        for text in &self.cadence {
+            let span: Span = text.parse().map_err(|_| {
+                format!("cadence entry {text:?} is not a span such as \"3d\", \"2w\" or \"90s\"")
+            })?;
+            // Checked against a fixed moment: positive, increasing, at most
+            // ten years.
+            let at = Timestamp::UNIX_EPOCH
+                .to_zoned(TimeZone::UTC)
+                .checked_add(span)
+                .map_err(|e| format!("cadence entry {text:?}: {e}"))?
+                .timestamp();
+            if at <= last {
+                return Err("cadence must be positive and strictly increasing".into());
+            }
+            if at.duration_since(Timestamp::UNIX_EPOCH) > jiff::SignedDuration::from_hours(3660 * 24) {
+                return Err(format!("cadence entry {text:?} is longer than ten years"));
+            }
+            last = at;
+            cadence.push(span);
         }
         let hours = WorkingHours::from_settings(&self.working_hours)
             .map_err(|e| format!("working_hours: {e}"))?;
@@ -102,7 +119,7 @@ impl FollowUpSettings {
             )
         })?;
         Ok(FollowUpPolicy {
-            cadence_days: self.cadence_days.clone(),
+            cadence,
             hours,
             default_zone,
         })
@@ -178,19 +195,17 @@ fn civil(minutes: u16) -> (Time, bool) {
     (time, false)
 }
 
-/// When a follow-up `days` civil days after `close` falls due in zone `tz`
-/// with working hours `hours`: that instant if it lies in a window, else the
-/// opening of the next window. `None` only past the end of time.
+/// When a follow-up `after` `close` (days counted as civil days) falls due
+/// in zone `tz` with working hours `hours`: that instant if it lies in a
+/// window, else the opening of the next window. `None` only past the end of
+/// time.
 pub fn due_time(
     close: Timestamp,
-    days: u32,
+    after: Span,
     tz: &TimeZone,
     hours: &WorkingHours,
 ) -> Option<Timestamp> {
-    let base = close
-        .to_zoned(tz.clone())
-        .checked_add(Span::new().days(i64::from(days)))
-        .ok()?;
+    let base = close.to_zoned(tz.clone()).checked_add(after).ok()?;
     next_working_instant(&base, hours)
 }
 
@@ -279,7 +294,7 @@ mod tests {
     fn due(close: &str, days: u32, zone: &str) -> String {
         let tz = TimeZone::get(zone).expect("a zone");
         let close: Timestamp = close.parse().expect("a time");
-        due_time(close, days, &tz, &hours())
+        due_time(close, Span::new().days(i64::from(days)), &tz, &hours())
             .expect("a due time")
             .to_zoned(tz)
             .strftime("%Y-%m-%dT%H:%M%:z %a")
@@ -355,5 +370,37 @@ mod tests {
         assert!(bad("09:00", "17:00", &[]));
         assert!(bad("09:00", "17:00", &["funday"]));
         assert!(!bad("00:00", "24:00", &["sunday"]));
+    }
+
+    #[test]
+    fn the_cadence_reads_friendly_spans_that_must_grow() {
+        let cadence = |entries: &[&str]| {
+            FollowUpSettings {
+                cadence: entries.iter().map(|e| (*e).to_owned()).collect(),
+                ..FollowUpSettings::default()
+            }
+            .policy()
+            .map(|p| p.cadence.len())
+        };
+        assert_eq!(cadence(&["3d", "2w", "30d"]), Ok(3));
+        assert_eq!(cadence(&["90s"]), Ok(1));
+        assert_eq!(cadence(&[]), Ok(0));
+        assert!(cadence(&["3d", "3d"]).is_err());
+        assert!(cadence(&["0s"]).is_err());
+        assert!(cadence(&["soon"]).is_err());
+        assert!(cadence(&["11y"]).is_err());
+    }
+
+    #[test]
+    fn a_cadence_in_seconds_falls_due_at_once_in_round_the_clock_hours() {
+        let always = WorkingHours::from_settings(&WorkingHoursSettings {
+            start: "00:00".into(),
+            end: "24:00".into(),
+            days: WEEKDAYS.iter().map(|(d, _)| (*d).to_owned()).collect(),
+        })
+        .expect("valid hours");
+        let close: Timestamp = "2026-11-22T03:00:00Z".parse().expect("a time");
+        let due = due_time(close, Span::new().seconds(2), &TimeZone::UTC, &always);
+        assert_eq!(due, Some("2026-11-22T03:00:02Z".parse().expect("a time")));
     }
 }

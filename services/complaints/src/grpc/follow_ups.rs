@@ -76,8 +76,8 @@ impl ComplaintApi {
     ) -> Result<(), ApiError> {
         let policy = &self.policies.follow_up;
         let mut scheduled = Vec::new();
-        for (i, days) in policy.cadence_days.iter().enumerate() {
-            let Some(due_time) = follow_up::due_time(work.now, *days, &zone.zone, &policy.hours)
+        for (i, after) in policy.cadence.iter().enumerate() {
+            let Some(due_time) = follow_up::due_time(work.now, *after, &zone.zone, &policy.hours)
             else {
                 continue;
             };
