@@ -496,7 +496,10 @@ async fn outcomes_tell_who_came_back_within_the_window_and_who_churned_since() {
     let mut names = Vec::new();
     for n in 0..3 {
         let customer = app
-            .create(organisation(&format!("Outcome {n}"), pb::CustomerSize::Large))
+            .create(organisation(
+                &format!("Outcome {n}"),
+                pb::CustomerSize::Large,
+            ))
             .await;
         app.purchase(&customer.name, 10_000, day0).await;
         names.push(customer.name);

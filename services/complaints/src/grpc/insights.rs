@@ -112,6 +112,7 @@ impl ComplaintApi {
         let closures = store::closures(&mut conn, start, end).await?;
         let firsts = store::first_complaints(&mut conn, start, end).await?;
         let goodwill = crate::store::goodwill::sums_in_period(&mut conn, start, end).await?;
+        let surveys = store::surveys(&mut conn, start, end).await?;
         drop(conn);
 
         let window = SignedDuration::from_hours(i64::from(return_days) * 24);
@@ -162,11 +163,16 @@ impl ComplaintApi {
                 .collect(),
             root_causes: Vec::new(),
             recovery: Some(pb::RecoveryOutcomes {
+                surveys_invited: surveys.invited,
+                surveys_answered: surveys.answered,
+                csat_counts: surveys.csat_counts.to_vec(),
+                csat_mean: surveys.csat_mean.unwrap_or(0.0),
+                satisfaction_mean: surveys.satisfaction_mean.unwrap_or(0.0),
+                would_return_share: surveys.would_return_share.unwrap_or(0.0),
                 closed,
                 returned,
                 returned_share: share(returned, closed),
                 return_window_days: i32::try_from(return_days).unwrap_or(i32::MAX),
-                ..Default::default()
             }),
             churn_by_grade: by_grade
                 .into_iter()

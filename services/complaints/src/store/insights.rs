@@ -221,3 +221,61 @@ pub async fn first_complaints(
         })
         .collect()
 }
+
+/// What the surveys of the period's complaints say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurveyFigures {
+    /// Invitations made (withdrawn ones included).
+    pub invited: i64,
+    /// Answers.
+    pub answered: i64,
+    /// Answers per CSAT score 1 to 5.
+    pub csat_counts: [i64; 5],
+    /// Mean CSAT of the answers.
+    pub csat_mean: Option<f64>,
+    /// Mean of perceived value ÷ expectation.
+    pub satisfaction_mean: Option<f64>,
+    /// Share of answers that would return.
+    pub would_return_share: Option<f64>,
+}
+
+/// The surveys of the complaints created in `[start, end)`.
+pub async fn surveys(
+    conn: &mut PgConnection,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<SurveyFigures, StoreError> {
+    let row = sqlx::query(
+        "SELECT count(*) AS invited,
+                count(*) FILTER (WHERE s.state = 'answered') AS answered,
+                count(*) FILTER (WHERE s.csat = 1) AS c1,
+                count(*) FILTER (WHERE s.csat = 2) AS c2,
+                count(*) FILTER (WHERE s.csat = 3) AS c3,
+                count(*) FILTER (WHERE s.csat = 4) AS c4,
+                count(*) FILTER (WHERE s.csat = 5) AS c5,
+                avg(s.csat)::float8 AS csat_mean,
+                avg(s.perceived_value / s.expectation)::float8 AS satisfaction_mean,
+                (count(*) FILTER (WHERE s.would_return = 'yes'))::float8
+                    / NULLIF(count(*) FILTER (WHERE s.state = 'answered'), 0) AS would_return
+         FROM complaint_surveys s JOIN complaints c ON c.id = s.complaint_id
+         WHERE c.create_time >= $1 AND c.create_time < $2",
+    )
+    .bind(start.to_sqlx())
+    .bind(end.to_sqlx())
+    .fetch_one(conn)
+    .await?;
+    Ok(SurveyFigures {
+        invited: row.try_get("invited")?,
+        answered: row.try_get("answered")?,
+        csat_counts: [
+            row.try_get("c1")?,
+            row.try_get("c2")?,
+            row.try_get("c3")?,
+            row.try_get("c4")?,
+            row.try_get("c5")?,
+        ],
+        csat_mean: row.try_get("csat_mean")?,
+        satisfaction_mean: row.try_get("satisfaction_mean")?,
+        would_return_share: row.try_get("would_return")?,
+    })
+}
