@@ -6,6 +6,8 @@ pub mod calendar;
 pub mod category;
 pub mod complaint;
 pub mod lifecycle;
+pub mod recovery;
+pub mod improvement;
 pub mod names;
 pub mod priority;
 pub mod sla;

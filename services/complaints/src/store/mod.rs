@@ -6,6 +6,8 @@
 pub mod complaints;
 pub mod history;
 pub mod notes;
+pub mod recovery;
+pub mod improvement;
 pub mod ownership;
 pub mod sla;
 pub mod stats;
