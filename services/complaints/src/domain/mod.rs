@@ -5,11 +5,11 @@
 pub mod calendar;
 pub mod category;
 pub mod complaint;
-pub mod lifecycle;
-pub mod recovery;
 pub mod improvement;
+pub mod lifecycle;
 pub mod names;
 pub mod priority;
+pub mod recovery;
 pub mod sla;
 pub mod sla_policy;
 pub mod state;

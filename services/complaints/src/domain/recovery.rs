@@ -215,7 +215,11 @@ pub enum ClosureRefused {
 
 /// The codes of `steps`, comma-separated.
 pub fn codes(steps: &[Step]) -> String {
-    steps.iter().map(|s| s.code()).collect::<Vec<_>>().join(", ")
+    steps
+        .iter()
+        .map(|s| s.code())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Decides a closure of a complaint whose plan is required: `missing` the
@@ -405,6 +409,10 @@ mod tests {
                 .validate()
                 .is_err_and(|e| e.contains("root_cause_categories"))
         );
-        assert!(twice.validate().is_err_and(|e| e.contains("required_steps")));
+        assert!(
+            twice
+                .validate()
+                .is_err_and(|e| e.contains("required_steps"))
+        );
     }
 }

@@ -163,10 +163,7 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         "/redress.complaints.v1.ComplaintService/ListImprovementActions",
         STAFF,
     ),
-    (
-        "/redress.complaints.v1.ComplaintService/ListLessons",
-        STAFF,
-    ),
+    ("/redress.complaints.v1.ComplaintService/ListLessons", STAFF),
     (
         "/redress.complaints.v1.ComplaintService/ListCategories",
         STAFF,

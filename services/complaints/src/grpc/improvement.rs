@@ -337,8 +337,7 @@ impl ComplaintApi {
         if !acting.supervisor && acting.subject != before.owner {
             return Err(ApiError::PermissionDenied {
                 reason: "NOT_ACTION_OWNER",
-                message: "only the improvement action's owner or a supervisor may change it"
-                    .into(),
+                message: "only the improvement action's owner or a supervisor may change it".into(),
             });
         }
         let mut after = before.clone();
@@ -373,8 +372,7 @@ impl ComplaintApi {
         if after.owner != before.owner {
             payload["previous_owner"] = json!(before.owner);
         }
-        let event =
-            events::about_action(types::IMPROVEMENT_ACTION_UPDATED, &after, now, payload);
+        let event = events::about_action(types::IMPROVEMENT_ACTION_UPDATED, &after, now, payload);
         outbox::append(&mut tx, event).await?;
         tx.commit().await?;
         Ok(pb::UpdateImprovementActionResponse {

@@ -17,8 +17,8 @@ use super::{
 };
 use crate::domain::complaint::{MAX_LONG_TEXT, MAX_REASON};
 use crate::domain::lifecycle::{self, IllegalMove, Kind, Move, MoveContext};
-use crate::domain::recovery::RootCause;
 use crate::domain::names;
+use crate::domain::recovery::RootCause;
 use crate::domain::state::State;
 use crate::events::types;
 use crate::store::notes::{self, Note, Visibility};
@@ -156,8 +156,7 @@ impl ComplaintApi {
             }
             Extra::Close(reason) => {
                 if needs_recovery {
-                    self.check_recovery_before_close(&mut work, &reason)
-                        .await?;
+                    self.check_recovery_before_close(&mut work, &reason).await?;
                 } else if !reason.is_empty() {
                     return Err(ApiError::invalid(
                         "override_reason",
@@ -337,7 +336,11 @@ impl ComplaintApi {
             caller,
             parts,
             Move::AcceptResolution,
-            |v| Some(Extra::RootCause(super::recovery::root_cause(v, recovery, given))),
+            |v| {
+                Some(Extra::RootCause(super::recovery::root_cause(
+                    v, recovery, given,
+                )))
+            },
             |c| pb::AcceptResolutionResponse { complaint: Some(c) },
         )
         .await

@@ -15,14 +15,14 @@ pub mod access;
 pub mod convert;
 pub mod enums;
 mod feed;
+mod improvement;
 mod intake;
 mod lifecycle;
 mod notes;
-mod recovery;
-mod improvement;
 mod ownership;
 mod paging;
 mod queries;
+mod recovery;
 mod teams;
 
 use std::collections::HashMap;

@@ -243,7 +243,8 @@ impl ComplaintApi {
         };
         let mut conn = self.pool.acquire().await?;
         let s = stats::compute(&mut conn, start, end, team.as_deref(), self.clock.now()).await?;
-        let recovery = crate::store::recovery::stats(&mut conn, start, end, team.as_deref()).await?;
+        let recovery =
+            crate::store::recovery::stats(&mut conn, start, end, team.as_deref()).await?;
         let seconds = |s: f64| {
             let d = jiff::SignedDuration::try_from_secs_f64(s).unwrap_or_default();
             prost_types::Duration {

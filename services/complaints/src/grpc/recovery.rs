@@ -48,7 +48,10 @@ impl WireEnum for ContactChannel {
         (ContactChannel::Chat, pb::RecoveryChannel::Chat),
         (ContactChannel::InPerson, pb::RecoveryChannel::InPerson),
         (ContactChannel::Letter, pb::RecoveryChannel::Letter),
-        (ContactChannel::SocialMedia, pb::RecoveryChannel::SocialMedia),
+        (
+            ContactChannel::SocialMedia,
+            pb::RecoveryChannel::SocialMedia,
+        ),
         (ContactChannel::MobileApp, pb::RecoveryChannel::MobileApp),
     ];
 }
@@ -127,7 +130,8 @@ pub(crate) async fn mark_and_announce(
 
 /// A plan on the wire.
 fn wire_plan(complaint: &Complaint, plan: &Plan, required_steps: &[Step]) -> pb::RecoveryPlan {
-    let required = complaint.description.kind == Kind::Complaint && complaint.resolve_time.is_some();
+    let required =
+        complaint.description.kind == Kind::Complaint && complaint.resolve_time.is_some();
     let steps = Step::ALL
         .into_iter()
         .map(|step| match plan.done.get(&step) {
@@ -199,8 +203,7 @@ impl ComplaintApi {
     ) -> Result<(), ApiError> {
         let plan = store::recovery::load(&mut work.tx, work.before.id).await?;
         // Steps the closure itself does would be passed here; none yet.
-        let missing =
-            recovery::missing_steps(&plan, &self.policies.recovery.required_steps, &[]);
+        let missing = recovery::missing_steps(&plan, &self.policies.recovery.required_steps, &[]);
         match recovery::decide_closure(missing, reason, work.acting.supervisor) {
             Ok(Closure::Complete) => Ok(()),
             Ok(Closure::Overridden(missing)) => {
@@ -218,10 +221,7 @@ impl ComplaintApi {
                     reason.to_owned(),
                 );
                 let codes: Vec<&str> = missing.iter().map(|s| s.code()).collect();
-                work.announce(
-                    types::CLOSURE_OVERRIDDEN,
-                    json!({ "missing_steps": codes }),
-                );
+                work.announce(types::CLOSURE_OVERRIDDEN, json!({ "missing_steps": codes }));
                 Ok(())
             }
             Err(refused @ ClosureRefused::StepsMissing(_)) => {
@@ -269,7 +269,10 @@ impl ComplaintApi {
             && step.needs_channel()
             && !v.violations().iter().any(|x| x.field == "channel")
         {
-            v.add("channel", format!("is required for the {} step", step.code()));
+            v.add(
+                "channel",
+                format!("is required for the {} step", step.code()),
+            );
         }
         let note = convert::text(&mut v, "note", note, MAX_DETAIL, false);
         let request_id = request_id(&mut v, raw_request_id);

@@ -116,7 +116,10 @@ pub async fn link(
 }
 
 /// One action.
-pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<ImprovementAction>, StoreError> {
+pub async fn get(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<ImprovementAction>, StoreError> {
     sqlx::query(select_actions!("WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -127,7 +130,10 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Improvement
 }
 
 /// One action, locked for a change.
-pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<ImprovementAction>, StoreError> {
+pub async fn lock(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<ImprovementAction>, StoreError> {
     sqlx::query(select_actions!("WHERE a.id = $1 FOR UPDATE OF a"))
         .bind(id)
         .fetch_optional(conn)

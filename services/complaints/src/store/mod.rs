@@ -5,10 +5,10 @@
 
 pub mod complaints;
 pub mod history;
-pub mod notes;
-pub mod recovery;
 pub mod improvement;
+pub mod notes;
 pub mod ownership;
+pub mod recovery;
 pub mod sla;
 pub mod stats;
 pub mod teams;
