@@ -483,7 +483,7 @@ async fn an_improvement_action_links_complaints_once_and_marks_their_improvement
 
     assert_eq!(retried, created, "the retry returns the first answer");
     assert_eq!(app.count("improvement_actions").await, 1);
-    assert_eq!(created.complaints, [first.name.clone()]);
+    assert_eq!(created.complaints, [first.name.as_str()]);
     assert_eq!(created.status(), pb::ImprovementActionStatus::Open);
     assert_eq!(created.creator, "agent-1");
     assert!(!created.overdue);
