@@ -302,24 +302,45 @@ async fn closing_with_a_step_missing_is_refused_listing_the_missing_steps() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_complaint_with_every_step_done_closes_without_an_override() {
+async fn a_full_recovery_from_the_first_apology_to_closure_needs_no_override() {
     let app = spawn_app().await;
-    let complaint = resolved(&app).await;
+    let created = app.received().await;
     let mut agent = app.agent("agent-1");
-    for step in STEPS {
-        record(&mut agent, &complaint.name, step)
+    record(&mut agent, &created.name, pb::RecoveryStep::Apology)
+        .await
+        .expect("the apology comes first");
+    resolve(&app, &created.name).await;
+    file_action(&app, &mut agent, "ops-1", &[&created.name], "")
+        .await
+        .expect("an improvement filed");
+    for step in [
+        pb::RecoveryStep::Fix,
+        pb::RecoveryStep::Contact,
+        pb::RecoveryStep::Goodwill,
+        pb::RecoveryStep::SharedWithStaff,
+        pb::RecoveryStep::FollowUp,
+    ] {
+        record(&mut agent, &created.name, step)
             .await
             .expect("recorded");
     }
 
-    let closed = close(&mut agent, &complaint.name, "")
-        .await
-        .expect("closed");
+    let closed = close(&mut agent, &created.name, "").await.expect("closed");
 
     assert_eq!(state(&closed), pb::ComplaintState::Closed);
-    let after = plan(&app, &complaint.name).await;
+    let after = plan(&app, &created.name).await;
+    assert_eq!(done_steps(&after), STEPS);
     assert!(after.missing_steps.is_empty());
     assert!(after.overrides.is_empty());
+    let types = app.event_types_of(&created.name).await;
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| *t == "complaint.recovery_step_recorded")
+            .count(),
+        7
+    );
+    assert_eq!(types.last().map(String::as_str), Some("complaint.closed"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
