@@ -3,7 +3,9 @@
 //! listing the moves allowed now. Only the owner (or a supervisor) moves a
 //! complaint. Moves that speak to the customer (a question, a proposed
 //! resolution) keep what was said as a customer-visible message, which the
-//! SLA clocks count as an update.
+//! SLA clocks count as an update. The customer's acceptance of a complaint's
+//! resolution records its root cause, and a complaint's closure passes the
+//! service-recovery check (see [`super::recovery`]).
 
 use prost::Message;
 use redress_platform::auth::Caller;

@@ -224,26 +224,26 @@ impl ComplaintApi {
                 work.announce(types::CLOSURE_OVERRIDDEN, json!({ "missing_steps": codes }));
                 Ok(())
             }
-            Err(refused @ ClosureRefused::StepsMissing(_)) => {
-                let ClosureRefused::StepsMissing(missing) = &refused else {
-                    return Err(ApiError::Internal);
-                };
-                let mut allowed: Vec<String> = missing
-                    .iter()
-                    .map(|s| format!("RecordRecoveryStep({})", s.code()))
-                    .collect();
-                allowed.push("CloseComplaint(override_reason)".into());
-                Err(ApiError::FailedPrecondition {
-                    reason: "RECOVERY_STEPS_MISSING",
-                    message: refused.to_string(),
-                    allowed,
-                })
-            }
-            Err(refused @ ClosureRefused::OverrideNotPermitted) => {
-                Err(ApiError::PermissionDenied {
-                    reason: "OVERRIDE_NOT_PERMITTED",
-                    message: refused.to_string(),
-                })
+            Err(refused) => {
+                let message = refused.to_string();
+                match refused {
+                    ClosureRefused::StepsMissing(missing) => {
+                        let mut allowed: Vec<String> = missing
+                            .iter()
+                            .map(|s| format!("RecordRecoveryStep({})", s.code()))
+                            .collect();
+                        allowed.push("CloseComplaint(override_reason)".into());
+                        Err(ApiError::FailedPrecondition {
+                            reason: "RECOVERY_STEPS_MISSING",
+                            message,
+                            allowed,
+                        })
+                    }
+                    ClosureRefused::OverrideNotPermitted => Err(ApiError::PermissionDenied {
+                        reason: "OVERRIDE_NOT_PERMITTED",
+                        message,
+                    }),
+                }
             }
         }
     }
