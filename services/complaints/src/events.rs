@@ -3,13 +3,15 @@
 //! the change's transaction. Each carries the complaint's name and the
 //! attributes consumers route on (category, severity, priority, region,
 //! product, customer name, grade, owner, team, state, channel, kind); never
-//! free text.
+//! free text. Improvement actions announce themselves on the same feed,
+//! under their own name ([`about_action`]).
 
 use jiff::Timestamp;
 use redress_platform::outbox::NewEvent;
 use serde_json::Value;
 
 use crate::domain::complaint::Complaint;
+use crate::domain::improvement::{self, ImprovementAction};
 use crate::domain::names;
 
 /// The event types of the complaint feed.
@@ -48,6 +50,14 @@ pub mod types {
     pub const ASSIST_REQUESTED: &str = "complaint.assist_requested";
     /// An assist was answered.
     pub const ASSIST_ANSWERED: &str = "complaint.assist_answered";
+    /// A step of its recovery plan was done.
+    pub const RECOVERY_STEP_RECORDED: &str = "complaint.recovery_step_recorded";
+    /// A supervisor closed it with recovery steps missing.
+    pub const CLOSURE_OVERRIDDEN: &str = "complaint.closure_overridden";
+    /// An improvement action was filed.
+    pub const IMPROVEMENT_ACTION_CREATED: &str = "improvement_action.created";
+    /// An improvement action changed or had complaints linked.
+    pub const IMPROVEMENT_ACTION_UPDATED: &str = "improvement_action.updated";
     /// A note or customer message was added.
     pub const NOTE_ADDED: &str = "complaint.note_added";
     /// Goodwill was proposed.
@@ -104,6 +114,22 @@ pub fn about(event_type: &str, complaint: &Complaint, now: Timestamp, payload: V
         .attribute("team", complaint.owner_team.clone())
         .attribute("safety", d.safety.to_string())
         .attribute("reference", complaint.reference.clone())
+        .payload(payload)
+        .at(now)
+}
+
+/// An event of `event_type` about improvement action `action` at `now`,
+/// routed on its owner and status, with `payload` (ids and codes; never its
+/// title, description or lesson).
+pub fn about_action(
+    event_type: &str,
+    action: &ImprovementAction,
+    now: Timestamp,
+    payload: Value,
+) -> NewEvent {
+    NewEvent::new(event_type, improvement::name(action.id))
+        .attribute("owner", action.owner.clone())
+        .attribute("status", action.status.code())
         .payload(payload)
         .at(now)
 }

@@ -1,7 +1,8 @@
 //! The complaints service's own settings (`[complaints]` in the
 //! configuration): the category tree, the priority table, goodwill limits,
-//! business calendars and the SLA policy, how long hand-off offers last, the
-//! reopen window, satisfaction surveys, follow-ups after closure, the
+//! business calendars and the SLA policy, service recovery (root-cause
+//! categories and the steps a closure needs), how long hand-off offers last,
+//! the reopen window, satisfaction surveys, follow-ups after closure, the
 //! insights report, and how often the scheduler looks for due alarms. Every
 //! threshold is here, none in code.
 
@@ -15,6 +16,7 @@ use crate::domain::category::{CategoryNode, CategoryTree};
 use crate::domain::goodwill::GoodwillPolicy;
 use crate::domain::follow_up::{FollowUpPolicy, FollowUpSettings};
 use crate::domain::priority::PriorityPolicy;
+use crate::domain::recovery::RecoverySettings;
 use crate::domain::sla_policy::SlaPolicy;
 use crate::domain::survey::{SurveyPolicy, SurveySettings};
 
@@ -33,6 +35,9 @@ pub struct Settings {
     pub calendars: BTreeMap<String, CalendarSettings>,
     /// SLA targets and the escalation ladder.
     pub sla: SlaPolicy,
+    /// Service recovery: root-cause categories and the steps a closure
+    /// needs.
+    pub recovery: RecoverySettings,
     /// How long a hand-off offer waits for an answer, in minutes.
     pub hand_off_expiry_minutes: u64,
     /// How long after resolution or closure a complaint may be reopened, in
@@ -84,6 +89,7 @@ impl Default for Settings {
             goodwill: GoodwillPolicy::default(),
             calendars: BTreeMap::new(),
             sla: SlaPolicy::default(),
+            recovery: RecoverySettings::default(),
             hand_off_expiry_minutes: 4 * 60,
             reopen_window_days: 30,
             surveys: SurveySettings::default(),
@@ -109,6 +115,8 @@ pub struct Policies {
     pub calendars: BTreeMap<String, Calendar>,
     /// SLA rules and the escalation ladder.
     pub sla: SlaPolicy,
+    /// Service recovery.
+    pub recovery: RecoverySettings,
     /// How long a hand-off offer waits.
     pub hand_off_expiry: SignedDuration,
     /// The reopen window.
@@ -139,6 +147,7 @@ impl Settings {
         }
         let names: Vec<&str> = calendars.keys().map(String::as_str).collect();
         self.sla.validate(&names)?;
+        self.recovery.validate()?;
         if self.hand_off_expiry_minutes == 0 {
             return Err("complaints.hand_off_expiry_minutes must be positive".into());
         }
@@ -172,6 +181,7 @@ impl Settings {
             goodwill: self.goodwill.clone(),
             calendars,
             sla: self.sla.clone(),
+            recovery: self.recovery.clone(),
             hand_off_expiry: minutes(self.hand_off_expiry_minutes),
             reopen_window: minutes(self.reopen_window_days.saturating_mul(24 * 60)),
             insights: self.insights,
@@ -190,6 +200,7 @@ mod tests {
         let policies = Settings::default().policies().expect("valid defaults");
         assert!(policies.calendars.contains_key("default"));
         assert!(policies.categories.contains("too_slow"));
+        assert_eq!(policies.recovery.required_steps.len(), 7);
         assert_eq!(policies.goodwill.digits("JPY"), Some(0));
     }
 

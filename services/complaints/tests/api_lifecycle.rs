@@ -56,6 +56,10 @@ async fn walk(app: &TestApp, name: &str, moves: &[&str]) -> pb::Complaint {
             "accept" => c
                 .accept_resolution(pb::AcceptResolutionRequest {
                     name: n(),
+                    root_cause: Some(pb::RootCause {
+                        category: "supplier".into(),
+                        detail: "The carrier missed the slot".into(),
+                    }),
                     ..Default::default()
                 })
                 .await
@@ -75,6 +79,21 @@ async fn walk(app: &TestApp, name: &str, moves: &[&str]) -> pb::Complaint {
                 })
                 .await
                 .map(|r| r.into_inner().complaint),
+            "recover" => {
+                for step in RECOVERY_STEPS {
+                    c.record_recovery_step(pb::RecordRecoveryStepRequest {
+                        name: n(),
+                        step: step.into(),
+                        channel: pb::RecoveryChannel::Phone.into(),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap_or_else(|s| panic!("{step:?}: {s:?}"));
+                }
+                c.get_complaint(pb::GetComplaintRequest { name: n() })
+                    .await
+                    .map(|r| r.into_inner().complaint)
+            }
             "reopen" => c
                 .reopen_complaint(pb::ReopenComplaintRequest {
                     name: n(),
@@ -101,6 +120,17 @@ async fn walk(app: &TestApp, name: &str, moves: &[&str]) -> pb::Complaint {
     last.expect("at least one move")
 }
 
+/// The seven steps of service recovery, which a complaint's closure needs.
+const RECOVERY_STEPS: [pb::RecoveryStep; 7] = [
+    pb::RecoveryStep::Apology,
+    pb::RecoveryStep::Fix,
+    pb::RecoveryStep::Contact,
+    pb::RecoveryStep::Goodwill,
+    pb::RecoveryStep::Improvement,
+    pb::RecoveryStep::SharedWithStaff,
+    pb::RecoveryStep::FollowUp,
+];
+
 fn state(c: &pb::Complaint) -> pb::ComplaintState {
     pb::ComplaintState::try_from(c.state).expect("a state")
 }
@@ -114,7 +144,7 @@ async fn a_complaint_goes_from_received_to_closed_through_every_step() {
     let waiting = walk(&app, &created.name, &["investigate", "await"]).await;
     let proposed = walk(&app, &created.name, &["resume", "propose"]).await;
     let resolved = walk(&app, &created.name, &["accept"]).await;
-    let closed = walk(&app, &created.name, &["close"]).await;
+    let closed = walk(&app, &created.name, &["recover", "close"]).await;
 
     assert_eq!(state(&acknowledged), pb::ComplaintState::Acknowledged);
     assert!(acknowledged.acknowledge_time.is_some());
@@ -139,6 +169,13 @@ async fn a_complaint_goes_from_received_to_closed_through_every_step() {
             "complaint.state_changed",
             "complaint.resolved",
             "complaint.survey_invited",
+            "complaint.recovery_step_recorded",
+            "complaint.recovery_step_recorded",
+            "complaint.recovery_step_recorded",
+            "complaint.recovery_step_recorded",
+            "complaint.recovery_step_recorded",
+            "complaint.recovery_step_recorded",
+            "complaint.recovery_step_recorded",
             "complaint.closed",
             "complaint.follow_ups_scheduled",
         ]
@@ -237,7 +274,14 @@ async fn a_closed_complaint_reopens_within_the_window_and_not_after() {
     let second = app
         .create_as(&mut app.agent("agent-1"), complaint(&first.customer))
         .await;
-    let path = ["ack", "investigate", "propose", "accept", "close"];
+    let path = [
+        "ack",
+        "investigate",
+        "propose",
+        "accept",
+        "recover",
+        "close",
+    ];
     walk(&app, &first.name, &path).await;
     walk(&app, &second.name, &path).await;
 

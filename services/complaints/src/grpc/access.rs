@@ -165,6 +165,35 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         ANALYSTS,
     ),
     (
+        "/redress.complaints.v1.ComplaintService/RecordRecoveryStep",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/GetRecoveryPlan",
+        STAFF,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/CreateImprovementAction",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/UpdateImprovementAction",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/LinkImprovementAction",
+        HANDLERS,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/GetImprovementAction",
+        STAFF,
+    ),
+    (
+        "/redress.complaints.v1.ComplaintService/ListImprovementActions",
+        STAFF,
+    ),
+    ("/redress.complaints.v1.ComplaintService/ListLessons", STAFF),
+    (
         "/redress.complaints.v1.ComplaintService/ListCategories",
         STAFF,
     ),

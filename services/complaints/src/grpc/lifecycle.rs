@@ -3,7 +3,9 @@
 //! listing the moves allowed now. Only the owner (or a supervisor) moves a
 //! complaint. Moves that speak to the customer (a question, a proposed
 //! resolution) keep what was said as a customer-visible message, which the
-//! SLA clocks count as an update.
+//! SLA clocks count as an update. The customer's acceptance of a complaint's
+//! resolution records its root cause, and a complaint's closure passes the
+//! service-recovery check (see [`super::recovery`]).
 
 use prost::Message;
 use redress_platform::auth::Caller;
@@ -16,8 +18,9 @@ use super::{
     Begun, ComplaintApi, Work, complaint_id, complaint_not_found, convert, fingerprint, request_id,
 };
 use crate::domain::complaint::{MAX_LONG_TEXT, MAX_REASON};
-use crate::domain::lifecycle::{self, IllegalMove, Move, MoveContext};
+use crate::domain::lifecycle::{self, IllegalMove, Kind, Move, MoveContext};
 use crate::domain::names;
+use crate::domain::recovery::RootCause;
 use crate::domain::state::State;
 use crate::events::types;
 use crate::store::notes::{self, Note, Visibility};
@@ -33,6 +36,11 @@ enum Extra {
     ForTheRecord(String),
     /// The complaint a duplicate is merged into.
     Into(Uuid),
+    /// The root cause the customer's acceptance records (required for kind
+    /// complaint, checked once the complaint is read).
+    RootCause(Option<RootCause>),
+    /// A supervisor's reason to close with recovery steps missing, or empty.
+    Close(String),
 }
 
 /// The parts every move request has.
@@ -108,6 +116,7 @@ impl ComplaintApi {
             reopen_window: self.policies.reopen_window,
         };
         let to = lifecycle::apply(from, m, &ctx).map_err(|e| illegal(&e, from, &ctx))?;
+        let needs_recovery = work.before.description.kind == Kind::Complaint;
         work.after.state = to;
         let now = work.now;
         match m {
@@ -143,6 +152,27 @@ impl ComplaintApi {
                 self.check_merge_target(&mut work, target).await?;
                 work.after.merged_into = Some(target);
                 payload["into"] = json!(names::complaint(target));
+            }
+            Extra::RootCause(None) if needs_recovery => {
+                return Err(ApiError::invalid(
+                    "root_cause",
+                    "is required when the customer accepts a complaint's resolution",
+                ));
+            }
+            Extra::RootCause(None) => {}
+            Extra::RootCause(Some(cause)) => {
+                payload["root_cause"] = json!(cause.category);
+                self.record_root_cause(&mut work, &cause).await?;
+            }
+            Extra::Close(reason) => {
+                if needs_recovery {
+                    self.check_recovery_before_close(&mut work, &reason).await?;
+                } else if !reason.is_empty() {
+                    return Err(ApiError::invalid(
+                        "override_reason",
+                        "is only for complaints with recovery steps missing",
+                    ));
+                }
             }
         }
         let event_type = match m {
@@ -326,11 +356,17 @@ impl ComplaintApi {
         r: pb::AcceptResolutionRequest,
     ) -> Result<pb::AcceptResolutionResponse, ApiError> {
         let parts = parts!(r);
+        let given = r.root_cause.as_ref();
+        let recovery = &self.policies.recovery;
         self.make_move(
             caller,
             parts,
             Move::AcceptResolution,
-            |_| Some(Extra::Nothing),
+            |v| {
+                Some(Extra::RootCause(super::recovery::root_cause(
+                    v, recovery, given,
+                )))
+            },
             |c| pb::AcceptResolutionResponse { complaint: Some(c) },
         )
         .await
@@ -364,11 +400,15 @@ impl ComplaintApi {
         r: pb::CloseComplaintRequest,
     ) -> Result<pb::CloseComplaintResponse, ApiError> {
         let parts = parts!(r);
+        let reason = &r.override_reason;
         self.make_move(
             caller,
             parts,
             Move::Close,
-            |_| Some(Extra::Nothing),
+            |v| {
+                let text = convert::text(v, "override_reason", reason, MAX_REASON, false);
+                Some(Extra::Close(text))
+            },
             |c| pb::CloseComplaintResponse { complaint: Some(c) },
         )
         .await

@@ -253,6 +253,8 @@ impl ComplaintApi {
         };
         let mut conn = self.pool.acquire().await?;
         let s = stats::compute(&mut conn, start, end, team.as_deref(), self.clock.now()).await?;
+        let recovery =
+            crate::store::recovery::stats(&mut conn, start, end, team.as_deref()).await?;
         let seconds = |s: f64| {
             let d = jiff::SignedDuration::try_from_secs_f64(s).unwrap_or_default();
             prost_types::Duration {
@@ -272,6 +274,15 @@ impl ComplaintApi {
             sla_met_share: s.sla_met_share.into_iter().collect(),
             transfers_per_complaint: s.transfers_per_complaint,
             reopen_rate: s.reopen_rate,
+            recovery_plans: recovery.plans,
+            recovery_steps_done: crate::domain::recovery::Step::ALL
+                .into_iter()
+                .map(|step| {
+                    let done = recovery.steps_done.get(step.code()).copied();
+                    (step.code().to_owned(), done.unwrap_or(0))
+                })
+                .collect(),
+            closes_by_override: recovery.closes_by_override,
         })
     }
 

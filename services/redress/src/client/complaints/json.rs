@@ -382,6 +382,9 @@ pub fn stats(stats: &pb::GetComplaintStatsResponse) -> Value {
         sla_met_share,
         transfers_per_complaint,
         reopen_rate,
+        recovery_plans,
+        recovery_steps_done,
+        closes_by_override,
     } = stats;
     json!({
         "total": total,
@@ -395,6 +398,9 @@ pub fn stats(stats: &pb::GetComplaintStatsResponse) -> Value {
         "sla_met_share": sorted(sla_met_share),
         "transfers_per_complaint": transfers_per_complaint,
         "reopen_rate": reopen_rate,
+        "recovery_plans": recovery_plans,
+        "recovery_steps_done": sorted(recovery_steps_done),
+        "closes_by_override": closes_by_override,
     })
 }
 

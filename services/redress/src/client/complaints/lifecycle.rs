@@ -50,8 +50,20 @@ pub enum Verb {
         #[arg(long)]
         resolution: String,
     },
-    /// Resolution proposed → resolved: the customer accepted it.
-    Accept(Target),
+    /// Resolution proposed → resolved: the customer accepted it. A
+    /// complaint records its root cause.
+    Accept {
+        /// The complaint.
+        #[command(flatten)]
+        target: Target,
+        /// The root-cause category, such as `process` (required for a
+        /// complaint; the categories are configured).
+        #[arg(long)]
+        root_cause: Option<String>,
+        /// What went wrong, for the record.
+        #[arg(long)]
+        root_cause_detail: Option<String>,
+    },
     /// Resolution proposed → investigating: the customer rejected it.
     Reject {
         /// The complaint.
@@ -62,8 +74,16 @@ pub enum Verb {
         reason: String,
     },
     /// Resolved → closed (inquiries and feedback also from acknowledged or
-    /// investigating).
-    Close(Target),
+    /// investigating). A complaint needs its recovery steps done, or a
+    /// supervisor's override reason.
+    Close {
+        /// The complaint.
+        #[command(flatten)]
+        target: Target,
+        /// Why it is closed with recovery steps missing (supervisors only).
+        #[arg(long)]
+        override_reason: Option<String>,
+    },
     /// Resolved or closed → investigating, within the reopen window.
     Reopen {
         /// The complaint.
@@ -184,11 +204,20 @@ pub(super) async fn run(session: &mut Session<'_>, verb: Verb) -> anyhow::Result
             propose_resolution,
             ProposeResolutionRequest { resolution }
         ),
-        Verb::Accept(target) => moved!(
+        Verb::Accept {
+            target,
+            root_cause,
+            root_cause_detail,
+        } => moved!(
             session,
             target,
             accept_resolution,
-            AcceptResolutionRequest {}
+            AcceptResolutionRequest {
+                root_cause: root_cause.map(|category| pb::RootCause {
+                    category,
+                    detail: root_cause_detail.unwrap_or_default(),
+                })
+            }
         ),
         Verb::Reject { target, reason } => moved!(
             session,
@@ -196,7 +225,17 @@ pub(super) async fn run(session: &mut Session<'_>, verb: Verb) -> anyhow::Result
             reject_resolution,
             RejectResolutionRequest { reason }
         ),
-        Verb::Close(target) => moved!(session, target, close_complaint, CloseComplaintRequest {}),
+        Verb::Close {
+            target,
+            override_reason,
+        } => moved!(
+            session,
+            target,
+            close_complaint,
+            CloseComplaintRequest {
+                override_reason: override_reason.unwrap_or_default()
+            }
+        ),
         Verb::Reopen { target, reason } => moved!(
             session,
             target,

@@ -392,6 +392,8 @@ pub fn stats(s: &pb::GetComplaintStatsResponse) -> Table {
         ("resolution_p90", duration_cell(s.resolution_p90.as_ref())),
         ("transfers_per_complaint", figure(s.transfers_per_complaint)),
         ("reopen_rate", figure(s.reopen_rate)),
+        ("recovery_plans", s.recovery_plans.to_string()),
+        ("closes_by_override", s.closes_by_override.to_string()),
     ])
 }
 
@@ -410,6 +412,12 @@ pub fn breakdown(s: &pb::GetComplaintStatsResponse) -> Table {
     rows(&mut table, "SLA met share", &s.sla_met_share, |v| {
         figure(*v)
     });
+    rows(
+        &mut table,
+        "recovery step done",
+        &s.recovery_steps_done,
+        i64::to_string,
+    );
     table
 }
 
