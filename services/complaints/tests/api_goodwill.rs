@@ -657,6 +657,10 @@ async fn goodwill_is_proposed_on_open_or_resolved_complaints_but_not_closed_ones
     agent
         .accept_resolution(pb::AcceptResolutionRequest {
             name: name(),
+            root_cause: Some(pb::RootCause {
+                category: "process".into(),
+                detail: String::new(),
+            }),
             ..Default::default()
         })
         .await
@@ -669,9 +673,10 @@ async fn goodwill_is_proposed_on_open_or_resolved_complaints_but_not_closed_ones
         refund(1, pb::GoodwillFault::Unclear),
     )
     .await;
-    agent
+    app.supervisor()
         .close_complaint(pb::CloseComplaintRequest {
             name: name(),
+            override_reason: "The recovery is not what this test is about".into(),
             ..Default::default()
         })
         .await

@@ -290,11 +290,12 @@ async fn closing_with_a_step_missing_is_refused_listing_the_missing_steps() {
         allowed(&refused),
         [
             "RecordRecoveryStep(shared_with_staff)",
-            "RecordRecoveryStep(follow_up)",
             "CloseComplaint(override_reason)",
         ]
     );
-    assert!(refused.message().contains("shared_with_staff, follow_up"));
+    // The follow-up step is not missing: the closure schedules follow-ups.
+    assert!(refused.message().contains("shared_with_staff"));
+    assert!(!refused.message().contains("follow_up"));
     assert_eq!(
         state(&app.get(&complaint.name).await),
         pb::ComplaintState::Resolved
@@ -340,7 +341,11 @@ async fn a_full_recovery_from_the_first_apology_to_closure_needs_no_override() {
             .count(),
         7
     );
-    assert_eq!(types.last().map(String::as_str), Some("complaint.closed"));
+    // Follow-ups recorded by hand already; the closure schedules them.
+    assert_eq!(
+        &types[types.len() - 2..],
+        ["complaint.closed", "complaint.follow_ups_scheduled"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -392,7 +397,14 @@ async fn a_supervisor_closes_with_steps_missing_giving_a_reason_and_the_override
         kept.reason,
         "The customer moved abroad and asked not to be contacted"
     );
-    assert_eq!(kept.missing_steps.len(), 6);
+    // Five: the closure itself schedules the follow-ups.
+    assert_eq!(kept.missing_steps.len(), 5);
+    assert!(
+        !kept
+            .missing_steps
+            .contains(&(pb::RecoveryStep::FollowUp as i32))
+    );
+    assert!(done_steps(&after).contains(&pb::RecoveryStep::FollowUp));
     assert!(kept.override_time.is_some());
     let history = app
         .admin()
@@ -416,8 +428,13 @@ async fn a_supervisor_closes_with_steps_missing_giving_a_reason_and_the_override
     );
     let types = app.event_types_of(&complaint.name).await;
     assert_eq!(
-        types[types.len() - 2..],
-        ["complaint.closure_overridden", "complaint.closed"]
+        types[types.len() - 4..],
+        [
+            "complaint.closure_overridden",
+            "complaint.closed",
+            "complaint.follow_ups_scheduled",
+            "complaint.recovery_step_recorded",
+        ]
     );
 }
 
@@ -804,7 +821,8 @@ async fn the_stats_count_plans_steps_done_and_closes_by_override() {
     assert_eq!(stats.recovery_plans, 2);
     assert_eq!(stats.recovery_steps_done.get("apology"), Some(&2));
     assert_eq!(stats.recovery_steps_done.get("fix"), Some(&1));
-    assert_eq!(stats.recovery_steps_done.get("follow_up"), Some(&1));
+    // By hand on the one, by the closure scheduling them on the other.
+    assert_eq!(stats.recovery_steps_done.get("follow_up"), Some(&2));
     assert_eq!(stats.recovery_steps_done.len(), 7);
     assert_eq!(stats.closes_by_override, 1);
 }

@@ -45,17 +45,45 @@ async fn walk(app: &TestApp, name: &str, moves: &[&str]) {
             "accept" => c
                 .accept_resolution(pb::AcceptResolutionRequest {
                     name: n,
+                    root_cause: Some(pb::RootCause {
+                        category: "supplier".into(),
+                        detail: String::new(),
+                    }),
                     ..Default::default()
                 })
                 .await
                 .map(drop),
-            "close" => c
-                .close_complaint(pb::CloseComplaintRequest {
+            "close" => {
+                // Every recovery step but the follow-up, which the closure
+                // schedules itself; a step done before a reopening stays done.
+                use pb::{RecoveryChannel as Ch, RecoveryStep as St};
+                for (step, channel) in [
+                    (St::Apology, Ch::Phone),
+                    (St::Fix, Ch::Unspecified),
+                    (St::Contact, Ch::Phone),
+                    (St::Goodwill, Ch::Unspecified),
+                    (St::Improvement, Ch::Unspecified),
+                    (St::SharedWithStaff, Ch::Unspecified),
+                ] {
+                    let recorded = c
+                        .record_recovery_step(pb::RecordRecoveryStepRequest {
+                            name: n.clone(),
+                            step: step.into(),
+                            channel: channel.into(),
+                            ..Default::default()
+                        })
+                        .await;
+                    if let Err(status) = recorded {
+                        assert_eq!(reason(&status), "STEP_ALREADY_DONE", "{status:?}");
+                    }
+                }
+                c.close_complaint(pb::CloseComplaintRequest {
                     name: n,
                     ..Default::default()
                 })
                 .await
-                .map(drop),
+                .map(drop)
+            }
             "reopen" => c
                 .reopen_complaint(pb::ReopenComplaintRequest {
                     name: n,

@@ -68,12 +68,13 @@ impl ComplaintApi {
     }
 
     /// Schedules the follow-ups of the closure being made, in its
-    /// transaction, and announces how many and when the first falls due.
+    /// transaction, and announces how many and when the first falls due;
+    /// returns how many.
     pub(super) async fn schedule_follow_ups(
         &self,
         work: &mut Work,
         zone: &CustomerZone,
-    ) -> Result<(), ApiError> {
+    ) -> Result<usize, ApiError> {
         let policy = &self.policies.follow_up;
         let mut scheduled = Vec::new();
         for (i, after) in policy.cadence.iter().enumerate() {
@@ -105,7 +106,7 @@ impl ComplaintApi {
             );
         }
         follow_ups::insert(&mut work.tx, &scheduled).await?;
-        Ok(())
+        Ok(scheduled.len())
     }
 
     /// Cancels the complaint's follow-ups not yet done (a reopening), in its

@@ -31,6 +31,7 @@ use crate::domain::goodwill::{
     self as rules, Approval, Fault, GOOD_FAITH, Goodwill, GoodwillPolicy, Kind, Money, Move, State,
 };
 use crate::domain::names;
+use crate::domain::recovery::Step;
 use crate::domain::state::State as ComplaintState;
 use crate::events::types;
 use crate::store::goodwill::{self as store, Scope};
@@ -459,6 +460,9 @@ impl ComplaintApi {
         let name = names::goodwill(g.complaint_id, g.id);
         work.note_change(&name, from.code(), g.state.code());
         work.announce(event_of(action), payload(&g));
+        if action == Move::Fulfil {
+            super::recovery::mark_step_done(&mut work, Step::Goodwill, &name).await?;
+        }
         let wire = to_wire(&self.policies.goodwill, &g);
         let action_code = format!("goodwill_{}", g.state.code());
         self.complete(work, &action_code, |_| wrap(wire)).await

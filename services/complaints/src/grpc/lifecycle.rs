@@ -20,7 +20,7 @@ use super::{
 use crate::domain::complaint::{MAX_LONG_TEXT, MAX_REASON};
 use crate::domain::lifecycle::{self, IllegalMove, Kind, Move, MoveContext};
 use crate::domain::names;
-use crate::domain::recovery::RootCause;
+use crate::domain::recovery::{RootCause, Step};
 use crate::domain::state::State;
 use crate::events::types;
 use crate::store::notes::{self, Note, Visibility};
@@ -166,7 +166,15 @@ impl ComplaintApi {
             }
             Extra::Close(reason) => {
                 if needs_recovery {
-                    self.check_recovery_before_close(&mut work, &reason).await?;
+                    // The closure schedules the follow-ups itself.
+                    let by_closure: &[Step] =
+                        if zone.is_some() && !self.policies.follow_up.cadence.is_empty() {
+                            &[Step::FollowUp]
+                        } else {
+                            &[]
+                        };
+                    self.check_recovery_before_close(&mut work, &reason, by_closure)
+                        .await?;
                 } else if !reason.is_empty() {
                     return Err(ApiError::invalid(
                         "override_reason",
@@ -191,8 +199,10 @@ impl ComplaintApi {
         match m {
             Move::AcceptResolution => self.invite_survey(&mut work).await?,
             Move::Close => {
-                if let Some(zone) = &zone {
-                    self.schedule_follow_ups(&mut work, zone).await?;
+                if let Some(zone) = &zone
+                    && self.schedule_follow_ups(&mut work, zone).await? > 0
+                {
+                    super::recovery::mark_step_done(&mut work, Step::FollowUp, "").await?;
                 }
             }
             Move::Reopen => {

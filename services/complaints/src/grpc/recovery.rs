@@ -128,6 +128,31 @@ pub(crate) async fn mark_and_announce(
     Ok(fresh)
 }
 
+/// Marks `step` done by the one acting in `work`, within its change, when
+/// the complaint has a recovery plan and the step was not done yet: the
+/// steps a change does by itself (goodwill given, follow-ups scheduled).
+pub(super) async fn mark_step_done(
+    work: &mut Work,
+    step: Step,
+    detail: &str,
+) -> Result<(), ApiError> {
+    if work.after.description.kind != Kind::Complaint {
+        return Ok(());
+    }
+    let actor = work.acting.actor();
+    let fresh =
+        store::recovery::mark_done(&mut work.tx, work.after.id, step, &actor, work.now, detail)
+            .await?;
+    if fresh {
+        work.note_change(&format!("recovery.{}", step.code()), "", "done");
+        work.announce(
+            types::RECOVERY_STEP_RECORDED,
+            json!({ "step": step.code(), "channel": "" }),
+        );
+    }
+    Ok(())
+}
+
 /// A plan on the wire.
 fn wire_plan(complaint: &Complaint, plan: &Plan, required_steps: &[Step]) -> pb::RecoveryPlan {
     let required =
@@ -200,10 +225,11 @@ impl ComplaintApi {
         &self,
         work: &mut Work,
         reason: &str,
+        by_closure: &[Step],
     ) -> Result<(), ApiError> {
         let plan = store::recovery::load(&mut work.tx, work.before.id).await?;
-        // Steps the closure itself does would be passed here; none yet.
-        let missing = recovery::missing_steps(&plan, &self.policies.recovery.required_steps, &[]);
+        let missing =
+            recovery::missing_steps(&plan, &self.policies.recovery.required_steps, by_closure);
         match recovery::decide_closure(missing, reason, work.acting.supervisor) {
             Ok(Closure::Complete) => Ok(()),
             Ok(Closure::Overridden(missing)) => {
