@@ -109,6 +109,7 @@ impl ComplaintApi {
         let counts = store::series(&mut conn, &period).await?;
         let repeats = store::repeats(&mut conn, start, end, TOP_REPEATS).await?;
         let causes = store::failure_causes(&mut conn, start, end).await?;
+        let root_causes = store::root_causes(&mut conn, start, end).await?;
         let closures = store::closures(&mut conn, start, end).await?;
         let firsts = store::first_complaints(&mut conn, start, end).await?;
         let goodwill = crate::store::goodwill::sums_in_period(&mut conn, start, end).await?;
@@ -161,7 +162,10 @@ impl ComplaintApi {
                 .into_iter()
                 .map(bar)
                 .collect(),
-            root_causes: Vec::new(),
+            root_causes: insights::pareto(root_causes, cutoff)
+                .into_iter()
+                .map(bar)
+                .collect(),
             recovery: Some(pb::RecoveryOutcomes {
                 surveys_invited: surveys.invited,
                 surveys_answered: surveys.answered,

@@ -153,6 +153,24 @@ pub async fn failure_causes(
     .await?)
 }
 
+/// Resolved complaints per root-cause category.
+pub async fn root_causes(
+    conn: &mut PgConnection,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT p.root_cause, count(*) FROM recovery_plans p
+         JOIN complaints c ON c.id = p.complaint_id
+         WHERE c.create_time >= $1 AND c.create_time < $2 AND p.root_cause <> ''
+         GROUP BY 1",
+    )
+    .bind(start.to_sqlx())
+    .bind(end.to_sqlx())
+    .fetch_all(conn)
+    .await?)
+}
+
 /// A closed complaint of the period: its customer, when it closed, and the
 /// customer's grade when they complained.
 #[derive(Debug, Clone, PartialEq, Eq)]
