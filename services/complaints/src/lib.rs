@@ -244,7 +244,8 @@ async fn background(
     }
 }
 
-/// Forgets request ids and events past their retention.
+/// Forgets request ids, events and applied-event records past their
+/// retention.
 async fn prune(pool: &PgPool, settings: &Settings, now: jiff::Timestamp) {
     let hours = |h: u64| SignedDuration::from_hours(i64::try_from(h).unwrap_or(i64::MAX / 3600));
     let before = |age: SignedDuration| now.checked_sub(age).unwrap_or(jiff::Timestamp::MIN);
@@ -256,5 +257,10 @@ async fn prune(pool: &PgPool, settings: &Settings, now: jiff::Timestamp) {
     let events_before = before(hours(settings.event_retention_days.saturating_mul(24)));
     if let Err(error) = outbox::prune_events(pool, events_before).await {
         tracing::warn!(%error, "pruning old events failed; will retry");
+    }
+    // The satisfaction consumer's record of applied events only needs to
+    // outlive the events themselves.
+    if let Err(error) = outbox::prune_applied_events(pool, events_before).await {
+        tracing::warn!(%error, "pruning old applied events failed; will retry");
     }
 }
