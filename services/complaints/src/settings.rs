@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use crate::domain::calendar::{Calendar, CalendarSettings};
 use crate::domain::category::{CategoryNode, CategoryTree};
-use crate::domain::goodwill::GoodwillPolicy;
 use crate::domain::follow_up::{FollowUpPolicy, FollowUpSettings};
+use crate::domain::goodwill::GoodwillPolicy;
 use crate::domain::priority::PriorityPolicy;
 use crate::domain::recovery::RecoverySettings;
 use crate::domain::sla_policy::SlaPolicy;

@@ -5,10 +5,10 @@
 pub mod calendar;
 pub mod category;
 pub mod complaint;
-pub mod goodwill;
-pub mod insights;
 pub mod follow_up;
+pub mod goodwill;
 pub mod improvement;
+pub mod insights;
 pub mod lifecycle;
 pub mod names;
 pub mod priority;

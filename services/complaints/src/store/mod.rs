@@ -4,11 +4,11 @@
 //! counts, percentiles); the rules live in `domain`.
 
 pub mod complaints;
-pub mod goodwill;
 pub mod follow_ups;
+pub mod goodwill;
 pub mod history;
-pub mod insights;
 pub mod improvement;
+pub mod insights;
 pub mod notes;
 pub mod ownership;
 pub mod recovery;
