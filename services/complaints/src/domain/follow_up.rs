@@ -104,7 +104,9 @@ impl FollowUpSettings {
             if at <= last {
                 return Err("cadence must be positive and strictly increasing".into());
             }
-            if at.duration_since(Timestamp::UNIX_EPOCH) > jiff::SignedDuration::from_hours(3660 * 24) {
+            if at.duration_since(Timestamp::UNIX_EPOCH)
+                > jiff::SignedDuration::from_hours(3660 * 24)
+            {
                 return Err(format!("cadence entry {text:?} is longer than ten years"));
             }
             last = at;
