@@ -52,6 +52,7 @@ wire_enum! {
     pb::SlaClockStatus => "SLA_CLOCK_STATUS_",
     pb::HandOffState => "HAND_OFF_STATE_",
     pb::AssistState => "ASSIST_STATE_",
+    pb::FollowUpState => "FOLLOW_UP_STATE_",
     pb::OwnershipChangeKind => "OWNERSHIP_CHANGE_KIND_",
     pb::NoteVisibility => "NOTE_VISIBILITY_",
     pb::SlaFilter => "SLA_FILTER_",

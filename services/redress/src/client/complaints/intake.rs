@@ -340,6 +340,7 @@ async fn my_work(session: &mut Session<'_>, page: Page) -> anyhow::Result<()> {
         next_page_token,
         offered_hand_offs,
         open_assists,
+        follow_ups_due,
     } = &response;
     match session.format {
         Format::Json => print_json(&json!({
@@ -347,6 +348,7 @@ async fn my_work(session: &mut Session<'_>, page: Page) -> anyhow::Result<()> {
             "next_page_token": next_page_token,
             "offered_hand_offs": offered_hand_offs.iter().map(json::hand_off).collect::<Vec<_>>(),
             "open_assists": open_assists.iter().map(json::assist).collect::<Vec<_>>(),
+            "follow_ups_due": follow_ups_due.iter().map(json::follow_up).collect::<Vec<_>>(),
         })),
         Format::Table => {
             print_complaints(Format::Table, complaints, next_page_token)?;
@@ -357,6 +359,10 @@ async fn my_work(session: &mut Session<'_>, page: Page) -> anyhow::Result<()> {
             if !open_assists.is_empty() {
                 print_line("Assists asked of you (answer-assist):")?;
                 print_table(&tables::assists(open_assists))?;
+            }
+            if !follow_ups_due.is_empty() {
+                print_line("Follow-ups due with your customers:")?;
+                print_table(&tables::follow_ups(follow_ups_due))?;
             }
             Ok(())
         }

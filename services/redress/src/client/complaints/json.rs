@@ -186,6 +186,30 @@ pub fn hand_off(offer: &pb::HandOff) -> Value {
     })
 }
 
+/// A follow-up after closure.
+pub fn follow_up(f: &pb::FollowUp) -> Value {
+    let pb::FollowUp {
+        name,
+        sequence,
+        due_time,
+        state,
+        time_zone,
+        outcome,
+        done_by,
+        end_time,
+    } = f;
+    json!({
+        "name": name,
+        "sequence": sequence,
+        "due_time": time_json(due_time.as_ref()),
+        "state": enum_json::<pb::FollowUpState>(*state),
+        "time_zone": time_zone,
+        "outcome": text_json(outcome),
+        "done_by": text_json(done_by),
+        "end_time": time_json(end_time.as_ref()),
+    })
+}
+
 /// An assist.
 pub fn assist(assist: &pb::Assist) -> Value {
     let pb::Assist {

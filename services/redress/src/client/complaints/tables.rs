@@ -219,6 +219,19 @@ pub fn hand_offs(offers: &[pb::HandOff]) -> Table {
     table
 }
 
+/// Follow-ups, one row each.
+pub fn follow_ups(due: &[pb::FollowUp]) -> Table {
+    let mut table = list(&["follow-up", "due", "time zone"]);
+    for f in due {
+        table.add_row(vec![
+            f.name.clone(),
+            time_cell(f.due_time.as_ref()),
+            f.time_zone.clone(),
+        ]);
+    }
+    table
+}
+
 /// One assist.
 pub fn assist(a: &pb::Assist) -> Table {
     record(vec![
