@@ -222,3 +222,129 @@ async fn a_bad_insights_request_names_every_bad_field() {
         .expect_err("refused");
     assert_eq!(status.code(), Code::PermissionDenied);
 }
+
+/// Walks `name` from received to closed as `agent-1`, the closure allowed
+/// by a supervisor (the recovery plan is not what these tests are about).
+async fn close(app: &TestApp, name: &str) {
+    let mut agent = app.agent("agent-1");
+    agent
+        .acknowledge_complaint(pb::AcknowledgeComplaintRequest {
+            name: name.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("acknowledged");
+    agent
+        .start_investigation(pb::StartInvestigationRequest {
+            name: name.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("investigating");
+    agent
+        .propose_resolution(pb::ProposeResolutionRequest {
+            name: name.into(),
+            resolution: "A refund".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("proposed");
+    agent
+        .accept_resolution(pb::AcceptResolutionRequest {
+            name: name.into(),
+            root_cause: Some(pb::RootCause {
+                category: "supplier".into(),
+                detail: String::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("resolved");
+    app.supervisor()
+        .close_complaint(pb::CloseComplaintRequest {
+            name: name.into(),
+            override_reason: "Closed for the figures".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("closed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn customers_who_buy_again_after_closure_count_as_returned_and_root_causes_are_ranked() {
+    // Arrange: two customers' complaints are closed; ten days later one of
+    // them buys again; a third complaint stays open.
+    let app = spawn_app().await;
+    let start = app.now();
+    let ada = app.customer("Ada").await;
+    let bob = app.customer("Bob").await;
+    let mut agent = app.agent("agent-1");
+    let first = app.create_as(&mut agent, complaint(&ada)).await;
+    let second = app.create_as(&mut agent, complaint(&bob)).await;
+    app.create_as(&mut agent, complaint(&bob)).await;
+    close(&app, &first.name).await;
+    close(&app, &second.name).await;
+    app.advance(hours(24 * 10));
+    app.customers()
+        .record_transaction(cpb::RecordTransactionRequest {
+            parent: ada.clone(),
+            transaction: Some(cpb::Transaction {
+                kind: cpb::TransactionKind::Purchase.into(),
+                amount: Some(redress_proto::google::r#type::Money {
+                    currency_code: "EUR".into(),
+                    units: 40,
+                    nanos: 0,
+                }),
+                occur_time: Some(ts(app.now())),
+                ..Default::default()
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect("a purchase");
+
+    // Act: a 30-day window, then a 5-day one.
+    let insights = |days: i32| {
+        let mut supervisor = app.supervisor();
+        let end = app.now();
+        async move {
+            supervisor
+                .get_complaint_insights(pb::GetComplaintInsightsRequest {
+                    return_window_days: days,
+                    ..request(start, end)
+                })
+                .await
+                .expect("insights")
+                .into_inner()
+        }
+    };
+    let month = insights(30).await;
+    let days = insights(5).await;
+
+    // Assert
+    let recovery = month.recovery.expect("recovery");
+    assert_eq!(
+        (
+            recovery.closed,
+            recovery.returned,
+            recovery.return_window_days
+        ),
+        (2, 1, 30)
+    );
+    assert_eq!(recovery.returned_share, 0.5);
+    let recovery = days.recovery.expect("recovery");
+    assert_eq!((recovery.closed, recovery.returned), (2, 0));
+    // Both complained as grade D (no purchases then); neither churned.
+    let churn: Vec<(i32, i64, i64)> = month
+        .churn_by_grade
+        .iter()
+        .map(|c| (c.grade, c.customers, c.churned))
+        .collect();
+    assert_eq!(churn, [(pb::CustomerGrade::D as i32, 2, 0)]);
+    let causes: Vec<(&str, i64)> = month
+        .root_causes
+        .iter()
+        .map(|b| (b.key.as_str(), b.count))
+        .collect();
+    assert_eq!(causes, [("supplier", 2)]);
+}
