@@ -282,7 +282,7 @@ impl CustomerApi {
                     v.add(format!("queries[{i}].since_time"), "is required");
                     None
                 }
-                Some(t) => v.check(&format!("queries[{i}].since_time"), wire::from_timestamp(t)),
+                Some(t) => v.check(format!("queries[{i}].since_time"), wire::from_timestamp(t)),
             };
             if let (Some(id), Some(since)) = (id, since) {
                 queries.push((id, since));
