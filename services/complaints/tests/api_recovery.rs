@@ -850,4 +850,11 @@ async fn feedback_has_no_recovery_plan_and_closes_as_before() {
 
     assert_status(&refused, Code::FailedPrecondition, "NO_RECOVERY_PLAN");
     assert_eq!(state(&closed), pb::ComplaintState::Closed);
+    // Follow-ups are service recovery too: none for praise.
+    assert_eq!(app.count("complaint_follow_ups").await, 0);
+    let types = app.event_types_of(&praise.name).await;
+    assert!(
+        !types.iter().any(|t| t == "complaint.follow_ups_scheduled"),
+        "{types:?}"
+    );
 }

@@ -31,8 +31,9 @@ impl ComplaintApi {
     /// The zone of complaint `id`'s customer, asked of the customers service
     /// before the closing transaction begins (no lock is held while it
     /// answers): theirs when on record and known, else the configured
-    /// default. `None` when the complaint does not exist (the move then
-    /// reports it).
+    /// default. `None` when no follow-ups will be scheduled: the complaint
+    /// does not exist (the move then reports it), is an inquiry or feedback,
+    /// or no cadence is configured.
     pub(super) async fn customer_zone(
         &self,
         caller: &Caller,
@@ -45,6 +46,13 @@ impl ComplaintApi {
         let Some(complaint) = complaint else {
             return Ok(None);
         };
+        // Follow-ups are service recovery: for complaints, not for
+        // inquiries or feedback, and only when a cadence is configured.
+        if complaint.description.kind != crate::domain::lifecycle::Kind::Complaint
+            || self.policies.follow_up.cadence.is_empty()
+        {
+            return Ok(None);
+        }
         let facts = self
             .directory
             .follow_up_facts(Some(caller), complaint.customer_id)
