@@ -1,0 +1,4 @@
+//! The crisis domain: types with their invariants and the rules of the
+//! field (DOMAIN.md, "Crisis"). No protobuf and no SQL here.
+
+pub mod early_warning;
