@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod grpc;
 pub mod idempotency;
+pub mod money;
 pub mod names;
 pub mod outbox;
 pub mod page;

@@ -201,7 +201,7 @@ mod tests {
         assert!(policies.calendars.contains_key("default"));
         assert!(policies.categories.contains("too_slow"));
         assert_eq!(policies.recovery.required_steps.len(), 7);
-        assert_eq!(policies.goodwill.digits("JPY"), Some(0));
+        assert!(policies.goodwill.accepts("JPY"));
     }
 
     #[test]
@@ -209,7 +209,6 @@ mod tests {
         let settings: Settings = toml::from_str(
             r#"
             [goodwill]
-            minor_unit_digits = { CHF = 2 }
             auto_approve = { CHF = { A = 4000, ungraded = 500 } }
             approval_limits = { supervisor = { CHF = 40000 } }
             "#,
@@ -218,6 +217,7 @@ mod tests {
         let policies = settings.policies().expect("valid");
         let row = policies.goodwill.auto_approve["CHF"];
         assert_eq!((row.a, row.b, row.ungraded), (4000, 0, 500));
-        assert_eq!(policies.goodwill.digits("EUR"), None);
+        assert!(policies.goodwill.accepts("CHF"));
+        assert!(!policies.goodwill.accepts("EUR"));
     }
 }

@@ -186,75 +186,7 @@ pub fn allowed(state: State) -> Vec<Move> {
         .collect()
 }
 
-/// An amount in minor units of a currency. Invariant: `currency` is three
-/// upper-case letters and `minor` is not negative.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Money {
-    /// ISO 4217 code, upper case.
-    pub currency: String,
-    /// The amount in the currency's minor units (cents for EUR, yen for JPY).
-    pub minor: i64,
-}
-
-/// Why an amount was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum MoneyError {
-    /// Below zero.
-    #[error("must not be negative")]
-    Negative,
-    /// Finer than the currency's minor unit.
-    #[error("is finer than the currency's minor unit")]
-    TooPrecise,
-    /// Units and nanos disagree in sign, or nanos is out of range.
-    #[error("units and nanos must have the same sign and nanos must be within ±999,999,999")]
-    Malformed,
-    /// Too large to count.
-    #[error("is too large")]
-    Overflow,
-}
-
-impl Money {
-    /// From `google.type.Money`'s units and nanos in `currency`, whose minor
-    /// unit has `digits` decimal digits; refused, never rounded, when finer.
-    pub fn from_units_nanos(
-        currency: &str,
-        digits: u32,
-        units: i64,
-        nanos: i32,
-    ) -> Result<Money, MoneyError> {
-        if !(-999_999_999..=999_999_999).contains(&nanos)
-            || (units > 0 && nanos < 0)
-            || (units < 0 && nanos > 0)
-        {
-            return Err(MoneyError::Malformed);
-        }
-        if units < 0 || nanos < 0 {
-            return Err(MoneyError::Negative);
-        }
-        let digits = digits.min(9);
-        let nanos_per_minor = 10_i64.pow(9 - digits);
-        if i64::from(nanos) % nanos_per_minor != 0 {
-            return Err(MoneyError::TooPrecise);
-        }
-        let minor = units
-            .checked_mul(10_i64.pow(digits))
-            .and_then(|m| m.checked_add(i64::from(nanos) / nanos_per_minor))
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money {
-            currency: currency.to_owned(),
-            minor,
-        })
-    }
-
-    /// `minor` minor units of a currency with `digits` decimal digits, as
-    /// `google.type.Money`'s units and nanos.
-    pub fn units_nanos(minor: i64, digits: u32) -> (i64, i32) {
-        let digits = digits.min(9);
-        let per_unit = 10_i64.pow(digits);
-        let nanos = (minor % per_unit) * 10_i64.pow(9 - digits);
-        (minor / per_unit, i32::try_from(nanos).unwrap_or(0))
-    }
-}
+pub use redress_platform::money::{Money, MoneyError};
 
 /// An amount per customer grade, in minor units (`[...auto_approve.EUR]`
 /// takes `A`, `B`, `C`, `D` and `ungraded`; a grade left out is 0).
@@ -298,7 +230,6 @@ impl GradeAmounts {
 ///
 /// ```toml
 /// [complaints.goodwill]
-/// minor_unit_digits = { EUR = 2, JPY = 0 }
 /// [complaints.goodwill.auto_approve.EUR]
 /// A = 5000
 /// B = 3000
@@ -307,15 +238,13 @@ impl GradeAmounts {
 /// admin = { EUR = 500000 }
 /// ```
 ///
-/// Amounts are in minor units. A currency is accepted when it has an
-/// auto-approve row or an approval limit; its minor unit has the digits
-/// given in `minor_unit_digits`, 2 when not listed. A key left out keeps
-/// its default; a key given replaces the default's table whole.
+/// Amounts are in minor units of the currency (ISO 4217 says how many
+/// digits: cents for EUR, none for JPY). A currency is accepted when it has
+/// an auto-approve row or an approval limit. A key left out keeps its
+/// default; a key given replaces the default's table whole.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GoodwillPolicy {
-    /// Decimal digits of a currency's minor unit, where not 2.
-    pub minor_unit_digits: BTreeMap<String, u32>,
     /// The good-faith limit per currency and customer grade: a proposal
     /// with unclear fault up to this amount is approved at once.
     pub auto_approve: BTreeMap<String, GradeAmounts>,
@@ -342,12 +271,6 @@ impl Default for GoodwillPolicy {
             ])
         };
         Self {
-            minor_unit_digits: BTreeMap::from([
-                ("EUR".to_owned(), 2),
-                ("USD".to_owned(), 2),
-                ("GBP".to_owned(), 2),
-                ("JPY".to_owned(), 0),
-            ]),
             auto_approve: BTreeMap::from([
                 ("EUR".to_owned(), grades(5_000, 3_000, 2_000, 1_000)),
                 ("USD".to_owned(), grades(5_000, 3_000, 2_000, 1_000)),
@@ -383,24 +306,12 @@ pub enum Approval {
 }
 
 fn is_currency_code(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+    redress_platform::money::exponent(code).is_ok()
 }
 
 impl GoodwillPolicy {
     /// Checks the numbers; the message names the setting at fault.
     pub fn validate(&self) -> Result<(), String> {
-        for (code, digits) in &self.minor_unit_digits {
-            if !is_currency_code(code) {
-                return Err(format!(
-                    "complaints.goodwill.minor_unit_digits: {code:?} is not an ISO 4217 code"
-                ));
-            }
-            if *digits > 4 {
-                return Err(format!(
-                    "complaints.goodwill.minor_unit_digits.{code} must be 0 to 4"
-                ));
-            }
-        }
         for (code, amounts) in &self.auto_approve {
             if !is_currency_code(code) {
                 return Err(format!(
@@ -430,21 +341,14 @@ impl GoodwillPolicy {
         Ok(())
     }
 
-    /// The digits of `currency`'s minor unit, or `None` when the currency
-    /// has neither an auto-approve row nor an approval limit (not accepted).
-    pub fn digits(&self, currency: &str) -> Option<u32> {
-        let configured = self.auto_approve.contains_key(currency)
+    /// Whether goodwill may be given in `currency`: it has an auto-approve
+    /// row or an approval limit.
+    pub fn accepts(&self, currency: &str) -> bool {
+        self.auto_approve.contains_key(currency)
             || self
                 .approval_limits
                 .values()
-                .any(|limits| limits.contains_key(currency));
-        configured.then(|| self.minor_digits(currency))
-    }
-
-    /// The digits of `currency`'s minor unit, for showing amounts already
-    /// stored (2 when not listed).
-    pub fn minor_digits(&self, currency: &str) -> u32 {
-        self.minor_unit_digits.get(currency).copied().unwrap_or(2)
+                .any(|limits| limits.contains_key(currency))
     }
 
     /// The good-faith rule: a proposal is approved at once when fault is
@@ -646,35 +550,39 @@ mod tests {
     #[test]
     fn amounts_are_kept_in_minor_units_and_finer_ones_are_refused() {
         assert_eq!(
-            Money::from_units_nanos("EUR", 2, 12, 340_000_000),
+            Money::from_units_nanos("EUR", 12, 340_000_000),
             Ok(eur(1234))
         );
         assert_eq!(
-            Money::from_units_nanos("JPY", 0, 500, 0).map(|m| m.minor),
+            Money::from_units_nanos("JPY", 500, 0).map(|m| m.minor),
             Ok(500)
         );
         assert_eq!(
-            Money::from_units_nanos("EUR", 2, 1, 5_000_000),
+            Money::from_units_nanos("EUR", 1, 5_000_000),
             Err(MoneyError::TooPrecise)
         );
         assert_eq!(
-            Money::from_units_nanos("JPY", 0, 1, 500_000_000),
+            Money::from_units_nanos("JPY", 1, 500_000_000),
             Err(MoneyError::TooPrecise)
         );
         assert_eq!(
-            Money::from_units_nanos("EUR", 2, -1, 0),
+            Money::from_units_nanos("EUR", -1, 0),
             Err(MoneyError::Negative)
         );
         assert_eq!(
-            Money::from_units_nanos("EUR", 2, 1, -5),
+            Money::from_units_nanos("EUR", 1, -5),
             Err(MoneyError::Malformed)
         );
         assert_eq!(
-            Money::from_units_nanos("EUR", 2, i64::MAX, 0),
+            Money::from_units_nanos("EUR", i64::MAX, 0),
             Err(MoneyError::Overflow)
         );
-        assert_eq!(Money::units_nanos(1234, 2), (12, 340_000_000));
-        assert_eq!(Money::units_nanos(500, 0), (500, 0));
+        assert_eq!(eur(1234).to_units_nanos(), ("EUR".into(), 12, 340_000_000));
+        let yen = Money {
+            currency: "JPY".into(),
+            minor: 500,
+        };
+        assert_eq!(yen.to_units_nanos(), ("JPY".into(), 500, 0));
     }
 
     #[test]
@@ -722,16 +630,23 @@ mod tests {
 
     #[test]
     fn only_configured_currencies_are_accepted_with_their_minor_unit() {
+        // The digits of an accepted currency's minor unit (ISO 4217's).
+        fn digits(policy: &GoodwillPolicy, code: &str) -> Option<u32> {
+            policy
+                .accepts(code)
+                .then(|| redress_platform::money::exponent(code).ok())
+                .flatten()
+        }
         let mut policy = GoodwillPolicy::default();
-        assert_eq!(policy.digits("EUR"), Some(2));
-        assert_eq!(policy.digits("JPY"), Some(0));
-        assert_eq!(policy.digits("CHF"), None);
+        assert_eq!(digits(&policy, "EUR"), Some(2));
+        assert_eq!(digits(&policy, "JPY"), Some(0));
+        assert_eq!(digits(&policy, "CHF"), None);
         policy
             .approval_limits
             .entry(Role::Agent)
             .or_default()
             .insert("CHF".into(), 1_000);
-        assert_eq!(policy.digits("CHF"), Some(2));
+        assert_eq!(digits(&policy, "CHF"), Some(2));
         assert!(policy.validate().is_ok());
     }
 
@@ -754,9 +669,11 @@ mod tests {
             .auto_approve
             .insert("eur".into(), GradeAmounts::default());
         assert!(lower.validate().is_err());
-        let mut digits = GoodwillPolicy::default();
-        digits.minor_unit_digits.insert("EUR".into(), 7);
-        assert!(digits.validate().is_err());
+        let mut unknown = GoodwillPolicy::default();
+        unknown
+            .auto_approve
+            .insert("XXY".into(), GradeAmounts::default());
+        assert!(unknown.validate().is_err());
     }
 
     #[test]

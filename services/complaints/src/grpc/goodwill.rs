@@ -28,7 +28,8 @@ use uuid::Uuid;
 use super::paging::{decode_time_id, encode_time_id, page_args};
 use super::{Begun, ComplaintApi, Work, complaint_id, convert, fingerprint, request_id};
 use crate::domain::goodwill::{
-    self as rules, Approval, Fault, GOOD_FAITH, Goodwill, GoodwillPolicy, Kind, Money, Move, State,
+    self as rules, Approval, Fault, GOOD_FAITH, Goodwill, GoodwillPolicy, Kind, Money, MoneyError,
+    Move, State,
 };
 use crate::domain::names;
 use crate::domain::recovery::Step;
@@ -129,8 +130,9 @@ fn proposal(
             currency_code,
             units,
             nanos,
-        }) => match policy.digits(currency_code) {
-            None => {
+        }) => match Money::from_units_nanos(currency_code, *units, *nanos) {
+            Ok(money) if policy.accepts(&money.currency) => Some(money),
+            Err(MoneyError::UnknownCurrency) | Ok(_) => {
                 let known: Vec<&str> = policy
                     .auto_approve
                     .keys()
@@ -148,10 +150,10 @@ fn proposal(
                 );
                 None
             }
-            Some(digits) => v.check(
-                "goodwill.amount",
-                Money::from_units_nanos(currency_code, digits, *units, *nanos),
-            ),
+            Err(error) => {
+                v.add("goodwill.amount", error.to_string());
+                None
+            }
         },
     };
     if let (Some(kind), Some(amount)) = (kind, &amount)
@@ -173,36 +175,34 @@ fn proposal(
 }
 
 /// An amount as `google.type.Money`.
-fn money(policy: &GoodwillPolicy, currency: &str, minor: i64) -> PbMoney {
-    let (units, nanos) = Money::units_nanos(minor, policy.minor_digits(currency));
+fn money(currency: &str, minor: i64) -> PbMoney {
+    let (currency_code, units, nanos) = Money {
+        currency: currency.to_owned(),
+        minor,
+    }
+    .to_units_nanos();
     PbMoney {
-        currency_code: currency.to_owned(),
+        currency_code,
         units,
         nanos,
     }
 }
 
 /// An amount for a person to read: `EUR 600.00`.
-fn shown(policy: &GoodwillPolicy, currency: &str, minor: i64) -> String {
-    let digits = policy.minor_digits(currency);
-    let (units, nanos) = Money::units_nanos(minor, digits);
-    if digits == 0 {
-        format!("{currency} {units}")
-    } else {
-        let fraction = i64::from(nanos) / 10_i64.pow(9 - digits.min(9));
-        format!(
-            "{currency} {units}.{fraction:0width$}",
-            width = digits as usize
-        )
+fn shown(currency: &str, minor: i64) -> String {
+    Money {
+        currency: currency.to_owned(),
+        minor,
     }
+    .to_string()
 }
 
 /// Goodwill as the wire shows it.
-fn to_wire(policy: &GoodwillPolicy, g: &Goodwill) -> pb::Goodwill {
+fn to_wire(g: &Goodwill) -> pb::Goodwill {
     pb::Goodwill {
         name: names::goodwill(g.complaint_id, g.id),
         kind: g.kind.to_wire(),
-        amount: Some(money(policy, &g.amount.currency, g.amount.minor)),
+        amount: Some(money(&g.amount.currency, g.amount.minor)),
         fault: g.fault.to_wire(),
         description: g.description.clone(),
         state: g.state.to_wire(),
@@ -394,7 +394,7 @@ impl ComplaintApi {
             work.announce(types::GOODWILL_APPROVED, payload(&g));
         }
         store::insert(&mut work.tx, &g).await?;
-        let wire = to_wire(policy, &g);
+        let wire = to_wire(&g);
         self.complete(work, "goodwill_proposed", |_| pb::ProposeGoodwillResponse {
             goodwill: Some(wire),
         })
@@ -463,7 +463,7 @@ impl ComplaintApi {
         if action == Move::Fulfil {
             super::recovery::mark_step_done(&mut work, Step::Goodwill, &name).await?;
         }
-        let wire = to_wire(&self.policies.goodwill, &g);
+        let wire = to_wire(&g);
         let action_code = format!("goodwill_{}", g.state.code());
         self.complete(work, &action_code, |_| wrap(wire)).await
     }
@@ -487,7 +487,7 @@ impl ComplaintApi {
         };
         check_move(&g, Move::Approve)?;
         let policy = &self.policies.goodwill;
-        let amount = shown(policy, &g.amount.currency, g.amount.minor);
+        let amount = shown(&g.amount.currency, g.amount.minor);
         match policy.approval(roles_of(caller), &g.amount) {
             Approval::Covered => {}
             Approval::NobodyMay { highest } => {
@@ -496,7 +496,7 @@ impl ComplaintApi {
                     message: format!(
                         "{amount} is above every approval limit (the highest is {}); reject \
                          or cancel it and propose less",
-                        shown(policy, &g.amount.currency, highest)
+                        shown(&g.amount.currency, highest)
                     ),
                     allowed: vec!["RejectGoodwill".into(), "CancelGoodwill".into()],
                 });
@@ -508,7 +508,7 @@ impl ComplaintApi {
                     message: format!(
                         "your approval limit is {}, below {amount}; ask someone with the role {} \
                          to approve it",
-                        shown(policy, &g.amount.currency, own),
+                        shown(&g.amount.currency, own),
                         roles.join(" or ")
                     ),
                 });
@@ -624,7 +624,7 @@ impl ComplaintApi {
             .await?
             .ok_or_else(|| ApiError::not_found("Goodwill", r.name.clone()))?;
         Ok(pb::GetGoodwillResponse {
-            goodwill: Some(to_wire(&self.policies.goodwill, &g)),
+            goodwill: Some(to_wire(&g)),
         })
     }
 
@@ -649,9 +649,8 @@ impl ComplaintApi {
         let rows = store::list(&mut conn, scope, after, size + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |g| encode_time_id(g.create_time, g.id));
-        let policy = &self.policies.goodwill;
         Ok(pb::ListGoodwillResponse {
-            goodwill: rows.iter().map(|g| to_wire(policy, g)).collect(),
+            goodwill: rows.iter().map(to_wire).collect(),
             next_page_token,
         })
     }
@@ -671,25 +670,25 @@ impl ComplaintApi {
         }
         let sums = store::sums(&mut conn, scope).await?;
         Ok(pb::GetGoodwillTotalsResponse {
-            totals: totals(&self.policies.goodwill, sums),
+            totals: totals(sums),
         })
     }
 }
 
 /// Sums per currency and state folded into one total per currency.
-pub(super) fn totals(policy: &GoodwillPolicy, sums: Vec<store::Sum>) -> Vec<pb::GoodwillTotal> {
+pub(super) fn totals(sums: Vec<store::Sum>) -> Vec<pb::GoodwillTotal> {
     let mut totals: BTreeMap<String, pb::GoodwillTotal> = BTreeMap::new();
     for sum in sums {
         let total = totals
             .entry(sum.currency.clone())
             .or_insert_with(|| pb::GoodwillTotal {
                 currency_code: sum.currency.clone(),
-                proposed: Some(money(policy, &sum.currency, 0)),
-                approved: Some(money(policy, &sum.currency, 0)),
-                fulfilled: Some(money(policy, &sum.currency, 0)),
+                proposed: Some(money(&sum.currency, 0)),
+                approved: Some(money(&sum.currency, 0)),
+                fulfilled: Some(money(&sum.currency, 0)),
                 ..Default::default()
             });
-        let amount = Some(money(policy, &sum.currency, sum.minor));
+        let amount = Some(money(&sum.currency, sum.minor));
         match sum.state {
             State::Proposed => (total.proposed, total.proposed_count) = (amount, sum.count),
             State::Approved => (total.approved, total.approved_count) = (amount, sum.count),
@@ -709,8 +708,7 @@ mod tests {
 
     #[test]
     fn amounts_are_shown_in_the_currencys_own_digits() {
-        let policy = GoodwillPolicy::default();
-        assert_eq!(shown(&policy, "EUR", 60_001), "EUR 600.01");
-        assert_eq!(shown(&policy, "JPY", 1_500), "JPY 1500");
+        assert_eq!(shown("EUR", 60_001), "EUR 600.01");
+        assert_eq!(shown("JPY", 1_500), "JPY 1500");
     }
 }

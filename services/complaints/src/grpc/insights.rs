@@ -187,7 +187,7 @@ impl ComplaintApi {
                     churn_percent: share(churned, customers) * 100.0,
                 })
                 .collect(),
-            goodwill_totals: super::goodwill::totals(&self.policies.goodwill, goodwill),
+            goodwill_totals: super::goodwill::totals(goodwill),
         })
     }
 }

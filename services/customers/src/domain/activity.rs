@@ -4,8 +4,8 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::money::Money;
 use super::profile::Channel;
+use redress_platform::money::Money;
 
 /// How far in the future a reported time may be, for clock skew between
 /// the caller and this service.

@@ -8,7 +8,6 @@ pub mod churn;
 pub mod contact;
 pub mod grading;
 pub mod lifecycle;
-pub mod money;
 pub mod names;
 pub mod profile;
 pub mod satisfaction;

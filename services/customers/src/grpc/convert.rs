@@ -19,7 +19,6 @@ use crate::domain::activity::{
 use crate::domain::contact::{
     ContactAddress, ContactPoint, DefaultRegion, Email, Phone, PostalAddress,
 };
-use crate::domain::money::Money;
 use crate::domain::names;
 use crate::domain::profile::{
     Channel, Consent, CustomerKind, DisplayName, Identifier, Locale, MAX_CONTACT_POINTS, MAX_TAGS,
@@ -28,6 +27,7 @@ use crate::domain::profile::{
 use crate::domain::satisfaction::{Answer, Summary};
 use crate::store::activity::{InteractionRecord, NewSatisfaction};
 use crate::store::customers::CustomerRecord;
+use redress_platform::money::Money;
 
 /// What parsing a profile needs besides the message.
 #[derive(Debug, Clone, Copy)]

@@ -1,9 +1,11 @@
-//! Money: integer minor units and an ISO 4217 currency code.
+//! Money: integer minor units and an ISO 4217 currency code, for every
+//! service (ARCHITECTURE.md, "Data").
 //!
 //! On the wire money is `google.type.Money` (units and nanos); inside it is
-//! an amount in the currency's minor units, so arithmetic is exact. An amount
-//! finer than the currency's minor unit (a tenth of a cent) is refused rather
-//! than rounded.
+//! an amount in the currency's minor units, so arithmetic is exact. How many
+//! digits a minor unit has comes from ISO 4217 (`iso_currency`): cents for
+//! EUR, none for JPY, mils for KWD. An amount finer than the currency's
+//! minor unit (a tenth of a cent) is refused rather than rounded.
 
 /// Why an amount was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +37,9 @@ pub struct Money {
     pub minor: i64,
 }
 
-fn exponent(code: &str) -> Result<u32, MoneyError> {
+/// The number of decimal digits of `code`'s minor unit, or
+/// [`MoneyError::UnknownCurrency`] when `code` is not an ISO 4217 code.
+pub fn exponent(code: &str) -> Result<u32, MoneyError> {
     let currency = iso_currency::Currency::from_code(code).ok_or(MoneyError::UnknownCurrency)?;
     Ok(currency.exponent().map(u32::from).unwrap_or(0))
 }
@@ -75,6 +79,24 @@ impl Money {
         let units = self.minor / per_unit;
         let nanos = (self.minor % per_unit) * 10_i64.pow(9 - exp.min(9));
         (self.currency.clone(), units, nanos as i32)
+    }
+}
+
+/// `EUR 600.01`, `JPY 1500`: for messages people read.
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (code, units, nanos) = self.to_units_nanos();
+        let digits = exponent(&code).unwrap_or(0);
+        if digits == 0 {
+            write!(f, "{code} {units}")
+        } else {
+            let fraction = i64::from(nanos) / 10_i64.pow(9 - digits.min(9));
+            write!(
+                f,
+                "{code} {units}.{fraction:0width$}",
+                width = digits as usize
+            )
+        }
     }
 }
 
