@@ -63,15 +63,6 @@ pub struct IntakeContact<'a> {
     pub at: jiff::Timestamp,
 }
 
-/// What follow-ups need to know of a customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FollowUpFacts {
-    /// Their IANA time zone, or empty when none is on record.
-    pub time_zone: String,
-    /// When they last transacted, if ever.
-    pub last_transaction_time: Option<jiff::Timestamp>,
-}
-
 /// A survey answer to record on the customer.
 #[derive(Debug, Clone, Copy)]
 pub struct SatisfactionAnswer {
@@ -105,11 +96,12 @@ impl CustomerDirectory {
     }
 
     /// What became of each customer after their moment (a closure, a first
-    /// complaint): the first purchase within `within` after it, and whether
-    /// they churned since; asked 1000 at a time, answered in order.
+    /// complaint): whether they bought again within `within` after it, and
+    /// whether they churned since; asked 1000 at a time, answered in order;
+    /// on behalf of `caller` when one acts, else as this service alone.
     pub async fn outcomes(
         &self,
-        caller: &Caller,
+        caller: Option<&Caller>,
         queries: &[(Uuid, jiff::Timestamp)],
         within: jiff::SignedDuration,
     ) -> Result<Vec<CustomerOutcome>, ApiError> {
@@ -128,7 +120,9 @@ impl CustomerDirectory {
                     nanos: within.subsec_nanos(),
                 }),
             });
-            on_behalf_of(&mut request, caller)?;
+            if let Some(caller) = caller {
+                on_behalf_of(&mut request, caller)?;
+            }
             let outcomes = self
                 .client
                 .clone()
@@ -153,19 +147,7 @@ impl CustomerDirectory {
     /// grade.
     pub async fn check(&self, caller: &Caller, customer: Uuid) -> Result<CustomerFacts, ApiError> {
         let name = names::customer(customer);
-        let mut request = Request::new(cpb::GetCustomerRequest { name: name.clone() });
-        on_behalf_of(&mut request, caller)?;
-        let answer = self
-            .client
-            .clone()
-            .get_customer(request)
-            .await
-            .map_err(|status| customer_error(status, &name))?
-            .into_inner();
-        let found = answer.customer.ok_or_else(|| {
-            tracing::error!("the customers service answered GetCustomer without a customer");
-            ApiError::Internal
-        })?;
+        let found = self.fetch(caller, &name).await?;
         if found.erase_time.is_some() {
             return Err(ApiError::FailedPrecondition {
                 reason: "CUSTOMER_ERASED",
@@ -217,44 +199,30 @@ impl CustomerDirectory {
 }
 
 impl CustomerDirectory {
-    /// Reads the customer's time zone and last transaction, for follow-ups:
-    /// on behalf of `caller` when one acts, else as this service alone (the
-    /// scheduler).
-    pub async fn follow_up_facts(
-        &self,
-        caller: Option<&Caller>,
-        customer: Uuid,
-    ) -> Result<FollowUpFacts, ApiError> {
+    /// The customer's IANA time zone, empty when none is on record, read on
+    /// behalf of `caller`.
+    pub async fn time_zone(&self, caller: &Caller, customer: Uuid) -> Result<String, ApiError> {
         let name = names::customer(customer);
-        let mut request = Request::new(cpb::GetCustomerRequest { name: name.clone() });
-        if let Some(caller) = caller {
-            on_behalf_of(&mut request, caller)?;
-        }
-        let found = self
-            .client
+        Ok(self.fetch(caller, &name).await?.time_zone)
+    }
+
+    /// GetCustomer `name`, on behalf of `caller`.
+    async fn fetch(&self, caller: &Caller, name: &str) -> Result<cpb::Customer, ApiError> {
+        let mut request = Request::new(cpb::GetCustomerRequest {
+            name: name.to_owned(),
+        });
+        on_behalf_of(&mut request, caller)?;
+        self.client
             .clone()
             .get_customer(request)
             .await
-            .map_err(|status| customer_error(status, &name))?
+            .map_err(|status| customer_error(status, name))?
             .into_inner()
             .customer
             .ok_or_else(|| {
                 tracing::error!("the customers service answered GetCustomer without a customer");
                 ApiError::Internal
-            })?;
-        let last_transaction_time = found
-            .last_transaction_time
-            .as_ref()
-            .map(wire::from_timestamp)
-            .transpose()
-            .map_err(|_| {
-                tracing::error!("the customers service sent a last transaction time out of range");
-                ApiError::Internal
-            })?;
-        Ok(FollowUpFacts {
-            time_zone: found.time_zone,
-            last_transaction_time,
-        })
+            })
     }
 
     /// Records a survey answer on customer `customer`

@@ -257,6 +257,10 @@ async fn append(conn: &mut sqlx::PgConnection, event: NewEvent) -> Result<(), St
     }
 }
 
+/// How far after a closure a purchase still means the customer came back:
+/// the longest window GetCustomerOutcomes takes.
+const RETURN_HORIZON: jiff::SignedDuration = jiff::SignedDuration::from_hours(3660 * 24);
+
 /// What a follow-up pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FollowUpPass {
@@ -267,8 +271,8 @@ pub struct FollowUpPass {
 }
 
 /// Makes every scheduled follow-up due at `now` due: first asks the
-/// customers service (holding no transaction) whether the customer
-/// transacted since the closure; if so the complaint's remaining
+/// customers service (holding no transaction, once per batch) whether the
+/// customer bought again since the closure; if so the complaint's remaining
 /// follow-ups are skipped, else each due one is announced
 /// (`complaint.follow_up_due`) and enters the owner's queue. A follow-up
 /// moves from scheduled in the transaction that announces it, under the
@@ -285,33 +289,35 @@ pub async fn follow_ups_once(
             let mut conn = pool.acquire().await?;
             store::follow_ups::complaints_due(&mut conn, now, BATCH).await?
         };
+        if due.is_empty() {
+            break;
+        }
+        // One question for the whole batch, by the same rule the insights
+        // use: a purchase or renewal after the closure.
+        let since_closure: Vec<_> = due.iter().map(|d| (d.customer_id, d.close_time)).collect();
+        let outcomes = match directory
+            .outcomes(None, &since_closure, RETURN_HORIZON)
+            .await
+        {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                tracing::warn!(
+                    ?error,
+                    "the customers service could not say whether customers came back; \
+                     the follow-ups wait for the next pass"
+                );
+                break;
+            }
+        };
         let mut progressed = 0;
-        for id in &due {
-            let complaint = {
-                let mut conn = pool.acquire().await?;
-                store::complaints::get(&mut conn, *id).await?
-            };
-            let Some(complaint) = complaint else { continue };
-            let facts = match directory.follow_up_facts(None, complaint.customer_id).await {
-                Ok(facts) => facts,
-                Err(error) => {
-                    tracing::warn!(?error, complaint = %names::complaint(*id),
-                        "the customers service could not say whether the customer came back; \
-                         the follow-up waits for the next pass");
-                    continue;
-                }
-            };
-            let returned = match (facts.last_transaction_time, complaint.close_time) {
-                (Some(last), Some(closed)) => last > closed,
-                _ => false,
-            };
-            match follow_up(pool, *id, returned, now).await {
+        for (d, outcome) in due.iter().zip(outcomes) {
+            match follow_up(pool, d.complaint_id, outcome.returned, now).await {
                 Ok(done) => {
                     pass.due += done.due;
                     pass.skipped += done.skipped;
                     progressed += done.due + done.skipped;
                 }
-                Err(error) => skip(error, "making its follow-ups due", *id)?,
+                Err(error) => skip(error, "making its follow-ups due", d.complaint_id)?,
             }
         }
         if due.len() < BATCH as usize || progressed == 0 {

@@ -53,21 +53,18 @@ impl ComplaintApi {
         {
             return Ok(None);
         }
-        let facts = self
+        let name = self
             .directory
-            .follow_up_facts(Some(caller), complaint.customer_id)
+            .time_zone(caller, complaint.customer_id)
             .await?;
         let default = &self.policies.follow_up.default_zone;
-        let zone = if facts.time_zone.is_empty() {
+        let zone = if name.is_empty() {
             None
         } else {
-            TimeZone::get(&facts.time_zone).ok()
+            TimeZone::get(&name).ok()
         };
         Ok(Some(match zone {
-            Some(zone) => CustomerZone {
-                name: facts.time_zone,
-                zone,
-            },
+            Some(zone) => CustomerZone { name, zone },
             None => CustomerZone {
                 name: default.iana_name().unwrap_or("UTC").to_owned(),
                 zone: default.clone(),

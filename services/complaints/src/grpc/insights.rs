@@ -121,15 +121,13 @@ impl ComplaintApi {
             .iter()
             .map(|c| (c.customer_id, c.close_time))
             .collect();
-        let returned = self
-            .directory
-            .outcomes(caller, &returns, window)
-            .await?
-            .iter()
-            .filter(|o| o.returned)
-            .count();
         let since: Vec<_> = firsts.iter().map(|(id, (at, _))| (*id, *at)).collect();
-        let churn = self.directory.outcomes(caller, &since, window).await?;
+        // The two questions are independent; ask them at once.
+        let (returns, churn) = tokio::try_join!(
+            self.directory.outcomes(Some(caller), &returns, window),
+            self.directory.outcomes(Some(caller), &since, window),
+        )?;
+        let returned = returns.iter().filter(|o| o.returned).count();
         let mut by_grade: BTreeMap<Grade, (i64, i64)> = BTreeMap::new();
         for ((_, (_, grade)), outcome) in firsts.iter().zip(&churn) {
             let grade = Grade::from_code(grade).unwrap_or(Grade::Ungraded);

@@ -110,23 +110,45 @@ pub async fn end_all(
     Ok(ids)
 }
 
-/// The complaints with scheduled follow-ups due at `now`, the earliest
-/// first, at most `limit`.
+/// A closed complaint with follow-ups due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueClosure {
+    /// The complaint.
+    pub complaint_id: Uuid,
+    /// Its customer.
+    pub customer_id: Uuid,
+    /// When it was closed.
+    pub close_time: Timestamp,
+}
+
+/// Up to `limit` closed complaints with scheduled follow-ups due at `now`,
+/// the longest-waiting first.
 pub async fn complaints_due(
     conn: &mut PgConnection,
     now: Timestamp,
     limit: u32,
-) -> Result<Vec<Uuid>, StoreError> {
-    let ids = sqlx::query_scalar(
-        "SELECT complaint_id FROM complaint_follow_ups
-         WHERE state = 'scheduled' AND due_time <= $1
-         GROUP BY complaint_id ORDER BY min(due_time) LIMIT $2",
+) -> Result<Vec<DueClosure>, StoreError> {
+    let rows: Vec<(Uuid, Uuid, jiff_sqlx::Timestamp)> = sqlx::query_as(
+        "SELECT c.id, c.customer_id, c.close_time
+         FROM (SELECT complaint_id, min(due_time) AS first_due FROM complaint_follow_ups
+               WHERE state = 'scheduled' AND due_time <= $1
+               GROUP BY complaint_id ORDER BY first_due LIMIT $2) f
+         JOIN complaints c ON c.id = f.complaint_id
+         WHERE c.close_time IS NOT NULL
+         ORDER BY f.first_due",
     )
     .bind(now.to_sqlx())
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
-    Ok(ids)
+    Ok(rows
+        .into_iter()
+        .map(|(complaint_id, customer_id, close_time)| DueClosure {
+            complaint_id,
+            customer_id,
+            close_time: ts(close_time),
+        })
+        .collect())
 }
 
 /// Complaint `complaint_id`'s scheduled follow-ups due at `now`, locked.
