@@ -13,6 +13,7 @@ const PROTOS: &[&str] = &[
     "redress/complaints/v1/complaints.proto",
     "redress/events/v1/events.proto",
     "redress/notifications/v1/notifications.proto",
+    "redress/crisis/v1/crisis.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

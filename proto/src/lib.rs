@@ -51,6 +51,13 @@ pub mod redress {
             include!(concat!(env!("OUT_DIR"), "/redress.notifications.v1.rs"));
         }
     }
+    /// `redress.crisis.*`
+    pub mod crisis {
+        /// `redress.crisis.v1`: early warning and crisis coordination.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/redress.crisis.v1.rs"));
+        }
+    }
     /// `redress.events.*`
     pub mod events {
         /// `redress.events.v1`: the event every publishing service's feed carries.
@@ -61,6 +68,7 @@ pub mod redress {
 }
 
 pub use redress::complaints;
+pub use redress::crisis;
 pub use redress::customers;
 pub use redress::events;
 pub use redress::notifications;

@@ -39,6 +39,10 @@ pub const ALL: &[Known] = &[
         name: redress_notifications::NAME,
         schema: redress_notifications::schema,
     },
+    Known {
+        name: redress_crisis::NAME,
+        schema: redress_crisis::schema,
+    },
 ];
 
 /// The default listen address of a service.
@@ -47,6 +51,7 @@ pub fn default_listen(name: &str) -> anyhow::Result<&'static str> {
         redress_customers::NAME => Ok(redress_customers::DEFAULT_LISTEN),
         redress_complaints::NAME => Ok(redress_complaints::DEFAULT_LISTEN),
         redress_notifications::NAME => Ok(redress_notifications::DEFAULT_LISTEN),
+        redress_crisis::NAME => Ok(redress_crisis::DEFAULT_LISTEN),
         other => anyhow::bail!("unknown service {other:?}"),
     }
 }
@@ -171,6 +176,35 @@ pub async fn start(
                 complaints: Some(complaints),
             };
             let service = redress_notifications::build(config, deps).await?;
+            let address = service.local_addr();
+            Ok(Running {
+                address,
+                serve: Box::pin(async move { Ok(service.run_until(shutdown).await?) }),
+            })
+        }
+        redress_crisis::NAME => {
+            let identity = Arc::new(ServiceIdentity::from_settings(
+                &config.platform.client,
+                &dev::auth_settings(config)?,
+                redress_crisis::NAME,
+            )?);
+            let directories = redress_crisis::Directories::connect(
+                redress_crisis::Endpoints {
+                    customers: &endpoint_of(config, redress_customers::NAME, started)?,
+                    complaints: &endpoint_of(config, redress_complaints::NAME, started)?,
+                    notifications: &endpoint_of(config, redress_notifications::NAME, started)?,
+                },
+                &config.platform.client,
+                identity,
+            )
+            .await?;
+            let deps = redress_crisis::Dependencies {
+                pool: base.pool,
+                clock: base.clock,
+                verifier: base.verifier,
+                directories,
+            };
+            let service = redress_crisis::build(config, deps).await?;
             let address = service.local_addr();
             Ok(Running {
                 address,

@@ -59,6 +59,10 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         &[Supervisor, CrisisManager, Admin, Service],
     ),
     (
+        "/redress.customers.v1.CustomerService/SummarizeSatisfaction",
+        &[Supervisor, CrisisManager, Admin, Service],
+    ),
+    (
         "/redress.customers.v1.CustomerService/EraseCustomer",
         &[Admin],
     ),

@@ -308,6 +308,71 @@ impl CustomerApi {
                 .collect(),
         })
     }
+
+    /// Satisfaction answers of up to 1000 customers in two adjoining
+    /// periods, summed so that a caller may add up many calls.
+    pub(super) async fn satisfaction_tally(
+        &self,
+        request: pb::SummarizeSatisfactionRequest,
+    ) -> Result<pb::SummarizeSatisfactionResponse, ApiError> {
+        let pb::SummarizeSatisfactionRequest {
+            customers,
+            start_time,
+            split_time,
+            end_time,
+        } = request;
+        let mut v = FieldViolations::new();
+        if customers.is_empty() {
+            v.add("customers", "is required");
+        }
+        if customers.len() > MAX_OUTCOME_QUERIES {
+            v.add(
+                "customers",
+                format!("holds more than {MAX_OUTCOME_QUERIES} customers"),
+            );
+        }
+        let ids: Vec<Uuid> = customers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| customer_id(&mut v, &format!("customers[{i}]"), name))
+            .collect();
+        let mut time = |field: &str, t: &Option<prost_types::Timestamp>| match t {
+            None => {
+                v.add(field, "is required");
+                None
+            }
+            Some(t) => v.check(field, wire::from_timestamp(t)),
+        };
+        let start = time("start_time", &start_time);
+        let split = time("split_time", &split_time);
+        let end = time("end_time", &end_time);
+        if let (Some(start), Some(split)) = (start, split)
+            && split <= start
+        {
+            v.add("split_time", "must be after start_time");
+        }
+        if let (Some(split), Some(end)) = (split, end)
+            && end <= split
+        {
+            v.add("end_time", "must be after split_time");
+        }
+        v.into_result()?;
+        let (Some(start), Some(split), Some(end)) = (start, split, end) else {
+            return Err(ApiError::Internal);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let [before, after] =
+            outcomes::satisfaction_tally(&mut conn, &ids, start, split, end).await?;
+        let tally = |t: outcomes::Tally| pb::SatisfactionTally {
+            answer_count: t.answers,
+            customer_count: t.customers,
+            ratio_sum: t.ratio_sum,
+        };
+        Ok(pb::SummarizeSatisfactionResponse {
+            before: Some(tally(before)),
+            after: Some(tally(after)),
+        })
+    }
 }
 
 fn churn_response(

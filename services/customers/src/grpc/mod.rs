@@ -290,6 +290,13 @@ impl pb::customer_service_server::CustomerService for CustomerApi {
         respond(self.outcomes(request.into_inner()).await)
     }
 
+    async fn summarize_satisfaction(
+        &self,
+        request: Request<pb::SummarizeSatisfactionRequest>,
+    ) -> Result<Response<pb::SummarizeSatisfactionResponse>, Status> {
+        respond(self.satisfaction_tally(request.into_inner()).await)
+    }
+
     async fn erase_customer(
         &self,
         request: Request<pb::EraseCustomerRequest>,

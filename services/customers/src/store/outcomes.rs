@@ -76,3 +76,47 @@ pub async fn outcomes(
     }
     Ok(Ok(answers))
 }
+
+/// Satisfaction answers summed over a period.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Tally {
+    /// How many answers.
+    pub answers: i64,
+    /// How many customers answered.
+    pub customers: i64,
+    /// The sum of their ratios.
+    pub ratio_sum: f64,
+}
+
+/// The answers of `customers` in `[start, split)` and in `[split, end)`.
+pub async fn satisfaction_tally(
+    conn: &mut PgConnection,
+    customers: &[Uuid],
+    start: Timestamp,
+    split: Timestamp,
+    end: Timestamp,
+) -> Result<[Tally; 2], StoreError> {
+    let rows = sqlx::query(
+        "SELECT answer_time >= $3 AS after, count(*) AS answers, \
+                count(DISTINCT customer_id) AS customers, COALESCE(sum(ratio), 0) AS ratio_sum \
+         FROM satisfaction_records \
+         WHERE customer_id = ANY($1) AND answer_time >= $2 AND answer_time < $4 \
+         GROUP BY 1",
+    )
+    .bind(customers)
+    .bind(start.to_sqlx())
+    .bind(split.to_sqlx())
+    .bind(end.to_sqlx())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tallies = [Tally::default(); 2];
+    for row in rows {
+        let after: bool = row.try_get("after")?;
+        tallies[usize::from(after)] = Tally {
+            answers: row.try_get("answers")?,
+            customers: row.try_get("customers")?,
+            ratio_sum: row.try_get("ratio_sum")?,
+        };
+    }
+    Ok(tallies)
+}

@@ -1,0 +1,125 @@
+//! The other services as the crisis service sees them, over gRPC with this
+//! service's own identity (passing the end user along where a person acts):
+//!
+//! - the customers service: members of a selector (streamed), the churn
+//!   report's warning flag, and satisfaction before and after a crisis;
+//! - the complaints service: that linked complaints exist, and its event
+//!   feed ([`ComplaintFeedSource`]) for early warning and scope linking;
+//! - the notifications service: statements out as broadcasts and
+//!   messages.
+//!
+//! Each area of the service adds the questions it asks in its own module,
+//! on the clients kept here.
+
+use std::sync::Arc;
+
+use redress_platform::auth::{IdentityInterceptor, ServiceIdentity};
+use redress_platform::grpc::{ClientError, ClientSettings, TracedChannel, connect, traced};
+use redress_platform::outbox::{self, BoxError, EventBatches, EventSource};
+use redress_proto::complaints::v1 as kpb;
+use redress_proto::customers::v1 as cpb;
+use redress_proto::notifications::v1 as npb;
+use tonic::Request;
+use tonic::service::interceptor::InterceptedService;
+
+/// A client channel carrying this service's identity.
+pub type Intercepted = InterceptedService<TracedChannel, IdentityInterceptor>;
+
+/// The customers service's client.
+pub type CustomersClient = cpb::customer_service_client::CustomerServiceClient<Intercepted>;
+/// The complaints service's client.
+pub type ComplaintsClient = kpb::complaint_service_client::ComplaintServiceClient<Intercepted>;
+/// The notifications service's client.
+pub type NotificationsClient =
+    npb::notification_service_client::NotificationServiceClient<Intercepted>;
+
+/// The services this one asks.
+#[derive(Debug, Clone)]
+pub struct Directories {
+    /// The customers service.
+    pub customers: CustomersClient,
+    /// The complaints service.
+    pub complaints: ComplaintsClient,
+    /// The notifications service.
+    pub notifications: NotificationsClient,
+}
+
+/// Where the other services are.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoints<'a> {
+    /// The customers service.
+    pub customers: &'a str,
+    /// The complaints service.
+    pub complaints: &'a str,
+    /// The notifications service.
+    pub notifications: &'a str,
+}
+
+impl Directories {
+    /// Clients of the services at `endpoints`, calling as `identity`.
+    /// Channels connect lazily, so the others may start after this one.
+    pub async fn connect(
+        endpoints: Endpoints<'_>,
+        settings: &ClientSettings,
+        identity: Arc<ServiceIdentity>,
+    ) -> Result<Self, ClientError> {
+        let channel = |endpoint: &str| {
+            let endpoint = endpoint.to_owned();
+            async move { Ok::<_, ClientError>(traced(connect(&endpoint, settings).await?)) }
+        };
+        let customers = channel(endpoints.customers).await?;
+        let complaints = channel(endpoints.complaints).await?;
+        let notifications = channel(endpoints.notifications).await?;
+        Ok(Self {
+            customers: cpb::customer_service_client::CustomerServiceClient::with_interceptor(
+                customers,
+                IdentityInterceptor(identity.clone()),
+            )
+            .max_decoding_message_size(64 * 1024 * 1024),
+            complaints: kpb::complaint_service_client::ComplaintServiceClient::with_interceptor(
+                complaints,
+                IdentityInterceptor(identity.clone()),
+            )
+            .max_decoding_message_size(64 * 1024 * 1024),
+            notifications:
+                npb::notification_service_client::NotificationServiceClient::with_interceptor(
+                    notifications,
+                    IdentityInterceptor(identity),
+                ),
+        })
+    }
+
+    /// The complaint feed, as an [`EventSource`].
+    pub fn complaint_feed(&self) -> ComplaintFeedSource {
+        ComplaintFeedSource {
+            client: self.complaints.clone(),
+        }
+    }
+}
+
+/// The complaints service's event feed.
+#[derive(Debug, Clone)]
+pub struct ComplaintFeedSource {
+    client: ComplaintsClient,
+}
+
+impl EventSource for ComplaintFeedSource {
+    async fn watch(
+        &mut self,
+        after_position: i64,
+        types: &[String],
+    ) -> Result<EventBatches, BoxError> {
+        let stream = self
+            .client
+            .watch_complaint_events(Request::new(kpb::WatchComplaintEventsRequest {
+                after_position,
+                types: types.to_vec(),
+            }))
+            .await?
+            .into_inner();
+        Ok(outbox::grpc::batches(
+            stream,
+            |batch: kpb::WatchComplaintEventsResponse| batch.events,
+        ))
+    }
+}

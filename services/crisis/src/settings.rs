@@ -1,0 +1,214 @@
+//! The crisis service's own settings (`[crisis]` in the configuration):
+//! early warning (the spike rule, the other rules, deduplication), the
+//! crisis types, how likelihood × impact bands into risk and priority, the
+//! statement update cadence per priority, and the background work's pace.
+//! Every threshold is here, none in code.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::domain::early_warning::SpikeSettings;
+
+/// `[crisis]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Early warning.
+    pub early_warning: EarlyWarningSettings,
+    /// The crisis types a crisis may be declared as (DOMAIN.md's open list
+    /// by default).
+    pub crisis_types: Vec<String>,
+    /// Risk and priority from likelihood × impact.
+    pub risk: RiskSettings,
+    /// The statement update cadence per priority ("P1".."P4"), as friendly
+    /// spans such as "1h"; a plan template's own cadence wins.
+    pub update_cadence: BTreeMap<String, String>,
+    /// Linking affected customers by selector.
+    pub linking: LinkSettings,
+    /// Statements through the notifications service.
+    pub statements: StatementSettings,
+    /// How often the scheduler looks for overdue tasks and due updates, in
+    /// milliseconds.
+    pub scheduler_interval_ms: u64,
+    /// How long the answer of a request with a `request_id` is kept for
+    /// retries, in hours.
+    pub request_id_retention_hours: u64,
+    /// How long events stay in the feed, in days.
+    pub event_retention_days: u64,
+    /// How long the record of applied complaint events is kept, in days.
+    pub applied_event_retention_days: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            early_warning: EarlyWarningSettings::default(),
+            crisis_types: [
+                "supply_chain",
+                "production_accident",
+                "service_quality",
+                "financial",
+                "strategic",
+                "brand_reputation",
+                "natural_disaster",
+                "policy_change",
+                "lawsuit",
+                "public_health",
+                "churn_wave",
+                "complaint_wave",
+                "fraud_wave",
+                "default_wave",
+                "other",
+            ]
+            .map(String::from)
+            .to_vec(),
+            risk: RiskSettings::default(),
+            update_cadence: [("P1", "1h"), ("P2", "4h"), ("P3", "24h"), ("P4", "72h")]
+                .map(|(p, s)| (p.to_owned(), s.to_owned()))
+                .into_iter()
+                .collect(),
+            linking: LinkSettings::default(),
+            statements: StatementSettings::default(),
+            scheduler_interval_ms: 5_000,
+            request_id_retention_hours: 24,
+            event_retention_days: 30,
+            applied_event_retention_days: 7,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks the numbers; the message names the setting at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        self.early_warning
+            .spike
+            .validate()
+            .map_err(|e| format!("early_warning.spike: {e}"))?;
+        if self.crisis_types.is_empty() {
+            return Err("crisis_types must name at least one type".into());
+        }
+        self.risk.validate()?;
+        if self.scheduler_interval_ms == 0 {
+            return Err("scheduler_interval_ms must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// `[crisis.early_warning]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct EarlyWarningSettings {
+    /// Whether the service follows the complaint feed at all.
+    pub follow_complaints: bool,
+    /// The spike rule per series.
+    pub spike: SpikeSettings,
+    /// How long after a warning of a series further detections count on it
+    /// instead of opening another, in minutes.
+    pub dedup_window_minutes: u64,
+    /// The rule over critical or safety complaints: this many ...
+    pub critical_count: u32,
+    /// ... within this many minutes.
+    pub critical_window_minutes: u64,
+    /// How often the churn report is read for its warning flag, in minutes;
+    /// 0 turns the check off.
+    pub churn_check_minutes: u64,
+    /// The period the churn report covers, in days.
+    pub churn_period_days: u64,
+    /// How long recent complaints and per-minute counts are kept, in hours.
+    pub retention_hours: u64,
+}
+
+impl Default for EarlyWarningSettings {
+    fn default() -> Self {
+        Self {
+            follow_complaints: true,
+            spike: SpikeSettings::default(),
+            dedup_window_minutes: 240,
+            critical_count: 3,
+            critical_window_minutes: 60,
+            churn_check_minutes: 60,
+            churn_period_days: 30,
+            retention_hours: 48,
+        }
+    }
+}
+
+/// `[crisis.risk]`: the score is likelihood × impact (1 to 25); a score at
+/// or above a band's threshold takes the band.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RiskSettings {
+    /// The lowest score that is medium risk (priority P3).
+    pub medium_from: u32,
+    /// The lowest score that is high risk (priority P2).
+    pub high_from: u32,
+    /// The lowest score that is extreme risk (priority P1).
+    pub extreme_from: u32,
+}
+
+impl Default for RiskSettings {
+    fn default() -> Self {
+        Self {
+            medium_from: 5,
+            high_from: 10,
+            extreme_from: 17,
+        }
+    }
+}
+
+impl RiskSettings {
+    /// Checks the bands rise within 1..=25.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1 < self.medium_from
+            && self.medium_from < self.high_from
+            && self.high_from < self.extreme_from
+            && self.extreme_from <= 25)
+        {
+            return Err("risk: need 1 < medium_from < high_from < extreme_from <= 25".into());
+        }
+        Ok(())
+    }
+}
+
+/// `[crisis.linking]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LinkSettings {
+    /// How many customer names are written per transaction.
+    pub batch: usize,
+    /// How long a worker's claim on a running link lasts without renewal,
+    /// in seconds.
+    pub claim_seconds: u64,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        Self {
+            batch: 5_000,
+            claim_seconds: 60,
+        }
+    }
+}
+
+/// `[crisis.statements]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StatementSettings {
+    /// The notifications message kind statements go out as (its templates
+    /// render `headline` and `body`).
+    pub kind: String,
+    /// The notifications category (opt-outs are per category; a critical
+    /// statement still never passes an opt-out).
+    pub category: String,
+}
+
+impl Default for StatementSettings {
+    fn default() -> Self {
+        Self {
+            kind: "crisis.statement".into(),
+            category: "crisis".into(),
+        }
+    }
+}
