@@ -6,7 +6,8 @@
 //! entrypoint); `redress migrate` provisions roles and schemas and runs the
 //! migrations; `redress token` mints a development token; and the client
 //! subcommands (`redress customers ...`, `redress complaints ...`,
-//! `redress notifications ...`) call the running suite.
+//! `redress notifications ...`, `redress crisis ...`) call the running
+//! suite.
 
 mod bench;
 mod client;
@@ -41,7 +42,7 @@ enum Command {
     Up,
     /// Run one service (the container entrypoint).
     Serve {
-        /// The service: customers, complaints or notifications.
+        /// The service: customers, complaints, notifications or crisis.
         service: String,
     },
     /// Provision each service's role and schema and run its migrations.
@@ -86,6 +87,9 @@ enum Command {
     Complaints(client::complaints::Command),
     /// Call the notifications service.
     Notifications(client::notifications::Command),
+    /// Call the crisis service (early warning, crises, statements), as
+    /// yourself or (with a development token) as `--as <subject>`.
+    Crisis(client::crisis::Command),
 }
 
 /// mimalloc: the services allocate many small, short-lived buffers per
@@ -143,6 +147,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notifications(command) => {
             let context = client::Context::new(&config, "notifications")?;
             client::notifications::run(command, &context).await
+        }
+        Command::Crisis(command) => {
+            let context = client::Context::acting(&config, "crisis", command.identity())?;
+            client::crisis::run(command, &context).await
         }
     }
 }

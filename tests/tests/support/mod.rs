@@ -294,6 +294,8 @@ pub struct Suite {
     pub complaints_endpoint: String,
     /// The notifications endpoint.
     pub notifications_endpoint: String,
+    /// The crisis endpoint.
+    pub crisis_endpoint: String,
     /// The development secret tokens are signed with.
     pub dev_secret: Secret,
     /// The suite's database.
@@ -402,6 +404,7 @@ impl Suite {
         let port = free_port();
         let complaints_port = free_port();
         let notifications_port = free_port();
+        let crisis_port = free_port();
         let dev_secret = redress_platform::auth::generate_dev_secret();
         let mut vars: Vec<(String, String)> = vec![
             (
@@ -425,6 +428,10 @@ impl Suite {
                 format!("127.0.0.1:{notifications_port}"),
             ),
             (
+                "REDRESS_CRISIS__LISTEN".into(),
+                format!("127.0.0.1:{crisis_port}"),
+            ),
+            (
                 "REDRESS_AUTH__DEV_SECRET".into(),
                 dev_secret.expose().into(),
             ),
@@ -438,6 +445,7 @@ impl Suite {
             endpoint: format!("http://127.0.0.1:{port}"),
             complaints_endpoint: format!("http://127.0.0.1:{complaints_port}"),
             notifications_endpoint: format!("http://127.0.0.1:{notifications_port}"),
+            crisis_endpoint: format!("http://127.0.0.1:{crisis_port}"),
             dev_secret,
             database,
             runtime,

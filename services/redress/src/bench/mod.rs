@@ -216,6 +216,7 @@ pub async fn run(
     let complaints_endpoint = format!("http://127.0.0.1:{complaints_port}");
     let notifications_port = free_port()?;
     let notifications_endpoint = format!("http://127.0.0.1:{notifications_port}");
+    let crisis_port = free_port()?;
     // The broadcast scenario's webhook receiver, on loopback in this
     // process; the suite signs its POSTs with a secret made for this run.
     let webhook_secret = Secret::new(uuid::Uuid::new_v4().simple().to_string());
@@ -242,6 +243,10 @@ pub async fn run(
         (
             "REDRESS_NOTIFICATIONS__LISTEN".to_owned(),
             format!("127.0.0.1:{notifications_port}"),
+        ),
+        (
+            "REDRESS_CRISIS__LISTEN".to_owned(),
+            format!("127.0.0.1:{crisis_port}"),
         ),
         (
             "REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__ENDPOINT".to_owned(),

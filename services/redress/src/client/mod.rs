@@ -14,6 +14,7 @@
 
 pub mod args;
 pub mod complaints;
+pub mod crisis;
 pub mod customers;
 pub mod failure;
 pub mod notifications;
