@@ -269,6 +269,24 @@ impl TestApp {
         BearerInterceptor::new(&Secret::new(token)).expect("a header value")
     }
 
+    /// A raw bearer token for `subject` with `roles`.
+    pub fn token(&self, subject: &str, roles: &[Role]) -> String {
+        mint_dev_token(
+            &self.secret,
+            subject,
+            roles,
+            None,
+            None,
+            Duration::from_secs(3600),
+        )
+        .expect("a development token")
+    }
+
+    /// A plain channel to the crisis service (no token).
+    pub fn channel(&self) -> Channel {
+        self.crisis.clone()
+    }
+
     /// A crisis client for `subject` with `roles`.
     pub fn client(&self, subject: &str, roles: &[Role]) -> Client {
         pb::crisis_service_client::CrisisServiceClient::with_interceptor(
