@@ -74,7 +74,7 @@ pub async fn count_one(
         "INSERT INTO series_minutes (dimension, value, minute, count) VALUES ($1, $2, $3, 1)
          ON CONFLICT (dimension, value, minute)
          DO UPDATE SET count = series_minutes.count + 1
-         RETURNING count",
+         RETURNING count::bigint",
     )
     .bind(dimension.code())
     .bind(value)
