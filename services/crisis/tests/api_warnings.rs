@@ -206,7 +206,7 @@ async fn a_staff_report_is_a_warning_people_watch_snooze_and_dismiss() {
             .clone()
             .expect("evidence")
             .sample_complaints,
-        [complaint.clone()]
+        vec![complaint.clone()]
     );
     let again = staff
         .report_signal(report(

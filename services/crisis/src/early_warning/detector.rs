@@ -39,19 +39,17 @@ impl Detector {
 }
 
 impl EventHandler for Detector {
-    fn handle<'a>(
+    async fn handle<'a>(
         &'a mut self,
         conn: &'a mut PgConnection,
         event: &'a Event,
-    ) -> impl Future<Output = Result<(), BoxError>> + Send + 'a {
-        async move {
-            let Some(complaint) = read_event(event) else {
-                tracing::warn!(event.id = %event.id, "a complaint event without a complaint name; skipped");
-                return Ok(());
-            };
-            detect(conn, &complaint, &self.settings.early_warning).await?;
-            Ok(())
-        }
+    ) -> Result<(), BoxError> {
+        let Some(complaint) = read_event(event) else {
+            tracing::warn!(event.id = %event.id, "a complaint event without a complaint name; skipped");
+            return Ok(());
+        };
+        detect(conn, &complaint, &self.settings.early_warning).await?;
+        Ok(())
     }
 }
 
@@ -100,10 +98,10 @@ pub async fn detect(
             raised.push(raise::raise(conn, detection, now, window).await?);
         }
     }
-    if complaint.severity == CRITICAL || complaint.safety {
-        if let Some(detection) = critical(conn, now, settings).await? {
-            raised.push(raise::raise(conn, detection, now, window).await?);
-        }
+    if (complaint.severity == CRITICAL || complaint.safety)
+        && let Some(detection) = critical(conn, now, settings).await?
+    {
+        raised.push(raise::raise(conn, detection, now, window).await?);
     }
     Ok(raised)
 }
