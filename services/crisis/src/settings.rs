@@ -166,6 +166,9 @@ impl EarlyWarningSettings {
         if self.tick_ms == 0 {
             return Err("early_warning.tick_ms must be positive".into());
         }
+        if self.retention_hours.saturating_mul(60) < self.critical_window_minutes {
+            return Err("early_warning.retention_hours must cover critical_window_minutes".into());
+        }
         Ok(())
     }
 }

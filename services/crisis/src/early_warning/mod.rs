@@ -60,3 +60,34 @@ where
     tasks.push(tokio::spawn(watcher.run_until(shutdown())));
     tasks
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::EarlyWarningSettings;
+
+    #[test]
+    fn early_warning_settings_are_checked() {
+        assert!(EarlyWarningSettings::default().validate().is_ok());
+        for bad in [
+            EarlyWarningSettings {
+                dedup_window_minutes: 0,
+                ..EarlyWarningSettings::default()
+            },
+            EarlyWarningSettings {
+                critical_count: 0,
+                ..EarlyWarningSettings::default()
+            },
+            EarlyWarningSettings {
+                tick_ms: 0,
+                ..EarlyWarningSettings::default()
+            },
+            EarlyWarningSettings {
+                retention_hours: 1,
+                critical_window_minutes: 120,
+                ..EarlyWarningSettings::default()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+}

@@ -99,6 +99,11 @@ pub async fn raise(
     let Some(episode) = warnings::lock_episode(conn, &detection.dedup_key, since).await? else {
         let warning = new_warning(detection, now);
         open(conn, &warning).await?;
+        tracing::info!(
+            warning.id = %warning.id,
+            warning.source = warning.source.code(),
+            "warning raised"
+        );
         return Ok(Raised::New(warning));
     };
     let state = warning::on_redetection(episode.state, episode.snooze_until, now);
@@ -119,6 +124,12 @@ pub async fn raise(
         ),
     )
     .await?;
+    tracing::info!(
+        warning.id = %warning.id,
+        warning.source = warning.source.code(),
+        warning.detection_count = warning.detection_count,
+        "warning detected again"
+    );
     Ok(Raised::Again(warning))
 }
 
