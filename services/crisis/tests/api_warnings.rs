@@ -158,12 +158,68 @@ async fn critical_or_safety_complaints_within_the_window_raise_a_warning() {
     assert_eq!(raised.len(), 1, "{raised:#?}");
     assert_eq!(raised[0].detection_count, 2);
 
-    // Once the first three are older than the window, one more is not
+    // Dismissed, it still takes the episode's detections and stays
+    // dismissed.
+    client
+        .dismiss_warning(pb::DismissWarningRequest {
+            name: w.name.clone(),
+            reason: "A known batch, already recalled".into(),
+            etag: String::new(),
+        })
+        .await
+        .expect("the warning is dismissed");
+    complainer.complain(kpb::Severity::Critical, false).await;
+    complainer.wait_taken_in(&app).await;
+    let raised = warnings(&mut client, &[]).await;
+    assert_eq!(raised.len(), 1, "{raised:#?}");
+    assert_eq!(raised[0].detection_count, 3);
+    assert_eq!(raised[0].state(), pb::WarningState::Dismissed);
+
+    // Once the first ones are older than the rule's window, one more is not
     // enough.
     app.advance(SignedDuration::from_mins(61));
     complainer.complain(kpb::Severity::Critical, false).await;
     complainer.wait_taken_in(&app).await;
-    assert_eq!(warning(&mut client, &w.name).await.detection_count, 2);
+    assert_eq!(warning(&mut client, &w.name).await.detection_count, 3);
+
+    // After a whole dedup window without a detection, the rule met again
+    // is a new episode: a new warning.
+    app.advance(SignedDuration::from_mins(241));
+    for _ in 0..3 {
+        complainer.complain(kpb::Severity::Critical, false).await;
+    }
+    complainer.wait_taken_in(&app).await;
+    let raised = warnings(&mut client, &[]).await;
+    assert_eq!(raised.len(), 2, "{raised:#?}");
+    assert_eq!(raised[0].state(), pb::WarningState::Open);
+    assert_eq!(raised[0].detection_count, 1);
+    assert_eq!(raised[1].name, w.name);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recent_complaints_are_forgotten_after_the_retention() {
+    // Arrange: a complaint taken in.
+    let app = spawn_app_with(spike_settings()).await;
+    let mut complainer = Complainer::new(&app).await;
+    complainer.complain(kpb::Severity::Medium, false).await;
+    complainer.wait_taken_in(&app).await;
+
+    // Act: the retention (48 hours) passes.
+    app.advance(SignedDuration::from_hours(49));
+
+    // Assert: the watcher prunes it.
+    let mut left = 1;
+    for _ in 0..400 {
+        left = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM recent_complaints")
+            .fetch_one(&app.pool)
+            .await
+            .expect("a count");
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, 0, "the old complaint is forgotten");
 }
 
 fn report(summary: &str, request_id: &str, complaints: Vec<String>) -> pb::ReportSignalRequest {
