@@ -253,6 +253,8 @@ pub enum Action {
     Watch,
     /// Silence it until a time.
     Snooze,
+    /// Declare a crisis from it (the crises area's DeclareCrisis).
+    Escalate,
 }
 
 /// Why an action was refused, with what is allowed instead.
@@ -274,6 +276,7 @@ pub fn act(state: WarningState, action: Action) -> Result<WarningState, Refusal>
         (Action::Dismiss, Open | Watched | Snoozed) => Dismissed,
         (Action::Watch, Open | Snoozed) => Watched,
         (Action::Snooze, Open | Watched | Snoozed) => Snoozed,
+        (Action::Escalate, Open | Watched | Snoozed) => Escalated,
         (_, Escalated) => {
             return Err(Refusal {
                 reason: "WARNING_ESCALATED",
@@ -375,11 +378,19 @@ mod tests {
         assert_eq!(act(Snoozed, Action::Dismiss), Ok(Dismissed));
         assert_eq!(act(Watched, Action::Snooze), Ok(Snoozed));
         assert_eq!(act(Snoozed, Action::Snooze), Ok(Snoozed));
+        for from in [Open, Watched, Snoozed] {
+            assert_eq!(act(from, Action::Escalate), Ok(Escalated));
+        }
 
         let refused = act(Watched, Action::Watch).expect_err("watched already");
         assert_eq!(refused.reason, "WARNING_ALREADY_WATCHED");
         assert!(refused.allowed.contains(&"DismissWarning".to_owned()));
-        for action in [Action::Dismiss, Action::Watch, Action::Snooze] {
+        for action in [
+            Action::Dismiss,
+            Action::Watch,
+            Action::Snooze,
+            Action::Escalate,
+        ] {
             assert_eq!(
                 act(Dismissed, action).expect_err("dismissed").reason,
                 "WARNING_DISMISSED"

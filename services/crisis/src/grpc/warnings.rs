@@ -435,6 +435,7 @@ fn action_code(action: Action) -> &'static str {
         Action::Dismiss => "dismissed",
         Action::Watch => "watched",
         Action::Snooze => "snoozed",
+        Action::Escalate => "escalated",
     }
 }
 

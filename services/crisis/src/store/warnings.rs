@@ -264,6 +264,32 @@ pub async fn update(
     from_row(row)
 }
 
+/// Marks warning `id` escalated to crisis `crisis_id` by `actor` at `now`
+/// (DeclareCrisis, in its transaction, after [`lock`] and
+/// `domain::warning::act(state, Action::Escalate)`); the caller announces
+/// it with a `warning.changed` event.
+pub async fn escalate(
+    conn: &mut PgConnection,
+    id: Uuid,
+    crisis_id: Uuid,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Warning, StoreError> {
+    let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE warnings
+         SET state = 'escalated', crisis_id = $2, actor = $3, snooze_until_time = NULL,
+             update_time = $4, version = version + 1
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(crisis_id)
+    .bind(actor)
+    .bind(now.to_sqlx())
+    .fetch_one(conn)
+    .await?;
+    from_row(row)
+}
+
 /// Opens again, at `now`, the warnings whose snooze is over; returns them.
 pub async fn wake(conn: &mut PgConnection, now: Timestamp) -> Result<Vec<Warning>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
