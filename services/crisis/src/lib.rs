@@ -16,6 +16,7 @@
 
 pub mod directory;
 pub mod domain;
+pub mod early_warning;
 pub mod events;
 pub mod grpc;
 pub mod names;
@@ -190,6 +191,13 @@ impl CrisisService {
             )),
         ];
         // Each area's background work is started here (one push per area).
+        tasks.extend(early_warning::spawn(
+            &deps.pool,
+            &deps.clock,
+            &deps.directories,
+            &self.settings,
+            &until_stopped,
+        ));
         let parts = ServeParts {
             service_names: vec![grpc::access::SERVICE],
             routes: Routes::new(server),

@@ -85,6 +85,7 @@ impl Settings {
             .spike
             .validate()
             .map_err(|e| format!("early_warning.spike: {e}"))?;
+        self.early_warning.validate()?;
         if self.crisis_types.is_empty() {
             return Err("crisis_types must name at least one type".into());
         }
@@ -118,6 +119,12 @@ pub struct EarlyWarningSettings {
     pub churn_period_days: u64,
     /// How long recent complaints and per-minute counts are kept, in hours.
     pub retention_hours: u64,
+    /// How often the watcher wakes (to read the churn report when due, open
+    /// warnings whose snooze is over, and prune), in milliseconds.
+    pub tick_ms: u64,
+    /// How often old recent complaints and per-minute counts are pruned, in
+    /// minutes.
+    pub prune_interval_minutes: u64,
 }
 
 impl Default for EarlyWarningSettings {
@@ -131,7 +138,38 @@ impl Default for EarlyWarningSettings {
             churn_check_minutes: 60,
             churn_period_days: 30,
             retention_hours: 48,
+            tick_ms: 5_000,
+            prune_interval_minutes: 60,
         }
+    }
+}
+
+impl EarlyWarningSettings {
+    /// Checks the numbers; the message names the setting at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.dedup_window_minutes == 0 {
+            return Err("early_warning.dedup_window_minutes must be positive".into());
+        }
+        if self.critical_count == 0 || self.critical_window_minutes == 0 {
+            return Err(
+                "early_warning.critical_count and critical_window_minutes must be positive".into(),
+            );
+        }
+        if self.churn_check_minutes > 0 && self.churn_period_days == 0 {
+            return Err("early_warning.churn_period_days must be positive".into());
+        }
+        if self.retention_hours == 0 || self.prune_interval_minutes == 0 {
+            return Err(
+                "early_warning.retention_hours and prune_interval_minutes must be positive".into(),
+            );
+        }
+        if self.tick_ms == 0 {
+            return Err("early_warning.tick_ms must be positive".into());
+        }
+        if self.retention_hours.saturating_mul(60) < self.critical_window_minutes {
+            return Err("early_warning.retention_hours must cover critical_window_minutes".into());
+        }
+        Ok(())
     }
 }
 

@@ -16,7 +16,7 @@
 //!
 //! Every number is configuration (`[crisis.early_warning]`) with a default.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// How spikes are told from noise.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -92,9 +92,10 @@ pub struct Spike {
 }
 
 impl Baseline {
-    /// Takes in one minute's `count`: whether it is a spike against the
-    /// baseline so far, after which the baseline moves to include it.
-    pub fn observe(&mut self, count: u32, settings: &SpikeSettings) -> Option<Spike> {
+    /// Whether a minute's `count` is a spike against the baseline so far,
+    /// without taking it in: for the minute still running, whose count is
+    /// not final.
+    pub fn check(&self, count: u32, settings: &SpikeSettings) -> Option<Spike> {
         let x = f64::from(count);
         let stddev = self
             .variance
@@ -102,7 +103,7 @@ impl Baseline {
             .max(self.mean.max(0.0).sqrt())
             .max(settings.min_stddev);
         let score = (x - self.mean) / stddev;
-        let spike = (self.minutes >= settings.warmup_minutes
+        (self.minutes >= settings.warmup_minutes
             && count >= settings.min_count
             && score >= settings.sensitivity)
             .then_some(Spike {
@@ -110,7 +111,24 @@ impl Baseline {
                 baseline_mean: self.mean,
                 baseline_stddev: stddev,
                 score,
-            });
+            })
+    }
+
+    /// Whether the running minute's count has just become a spike: `count`
+    /// is one and `count - 1` was not. Counts only rise within a minute, so
+    /// this holds at most once per series per minute, at the complaint that
+    /// crossed the threshold.
+    pub fn crossed(&self, count: u32, settings: &SpikeSettings) -> Option<Spike> {
+        let spike = self.check(count, settings)?;
+        let before = count.checked_sub(1).and_then(|c| self.check(c, settings));
+        before.is_none().then_some(spike)
+    }
+
+    /// Takes in one minute's `count`: whether it is a spike against the
+    /// baseline so far, after which the baseline moves to include it.
+    pub fn observe(&mut self, count: u32, settings: &SpikeSettings) -> Option<Spike> {
+        let spike = self.check(count, settings);
+        let x = f64::from(count);
         if self.minutes == 0 {
             self.mean = x;
             self.variance = 0.0;
@@ -123,6 +141,68 @@ impl Baseline {
         self.minutes = self.minutes.saturating_add(1);
         spike
     }
+
+    /// Takes in `minutes` minutes without a complaint, as [`Self::observe`]
+    /// of 0 each would. Once the mean and variance have decayed to nothing
+    /// the rest only count towards the warm-up, so a series silent for
+    /// months folds as fast as one silent for an hour.
+    pub fn observe_quiet(&mut self, minutes: u64, settings: &SpikeSettings) {
+        const NOTHING: f64 = 1e-12;
+        let mut left = minutes;
+        while left > 0 {
+            if self.minutes > 0 && self.mean < NOTHING && self.variance < NOTHING {
+                self.mean = 0.0;
+                self.variance = 0.0;
+                let rest = u32::try_from(left).unwrap_or(u32::MAX);
+                self.minutes = self.minutes.saturating_add(rest);
+                return;
+            }
+            self.observe(0, settings);
+            left -= 1;
+        }
+    }
+}
+
+/// What a complaint series counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// The complaint's category code.
+    Category,
+    /// The product or service.
+    Product,
+    /// The region.
+    Region,
+}
+
+impl Dimension {
+    /// Every dimension, in the order complaints are counted.
+    pub const ALL: [Dimension; 3] = [Dimension::Category, Dimension::Product, Dimension::Region];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Dimension::Category => "category",
+            Dimension::Product => "product",
+            Dimension::Region => "region",
+        }
+    }
+
+    /// The dimension of a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.code() == code)
+    }
+}
+
+/// The key under which detections of one series are deduplicated, such as
+/// `spike:category:too_slow/late_delivery`.
+pub fn spike_key(dimension: Dimension, value: &str) -> String {
+    format!("spike:{}:{value}", dimension.code())
+}
+
+/// The evidence's detail of a spike, code-level: "9.3σ above baseline".
+pub fn spike_detail(spike: &Spike) -> String {
+    format!("{:.1}σ above baseline", spike.score)
 }
 
 #[cfg(test)]
@@ -239,5 +319,68 @@ mod tests {
         ] {
             assert!(bad.validate().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_running_minute_is_checked_without_moving_the_baseline() {
+        let settings = SpikeSettings {
+            warmup_minutes: 5,
+            ..SpikeSettings::default()
+        };
+        let mut baseline = Baseline::default();
+        for _ in 0..10 {
+            baseline.observe(1, &settings);
+        }
+        let before = baseline;
+        assert!(baseline.check(1, &settings).is_none());
+        let spike = baseline.check(12, &settings).expect("a spike");
+        assert_eq!(spike.count, 12);
+        assert_eq!(baseline, before, "checking does not fold");
+    }
+
+    #[test]
+    fn a_burst_crosses_the_threshold_once_per_minute() {
+        let settings = SpikeSettings {
+            warmup_minutes: 5,
+            ..SpikeSettings::default()
+        };
+        let mut baseline = Baseline::default();
+        for _ in 0..10 {
+            baseline.observe(1, &settings);
+        }
+        let crossings: Vec<u32> = (1..=30)
+            .filter(|c| baseline.crossed(*c, &settings).is_some())
+            .collect();
+        assert_eq!(crossings.len(), 1, "{crossings:?}");
+        assert!(baseline.check(crossings[0] - 1, &settings).is_none());
+    }
+
+    #[test]
+    fn quiet_minutes_fold_like_zeros_and_a_long_silence_is_cheap() {
+        let settings = SpikeSettings::default();
+        let mut folded = Baseline::default();
+        let mut stepped = Baseline::default();
+        for _ in 0..30 {
+            folded.observe(4, &settings);
+            stepped.observe(4, &settings);
+        }
+        folded.observe_quiet(50, &settings);
+        for _ in 0..50 {
+            stepped.observe(0, &settings);
+        }
+        assert_eq!(folded, stepped);
+
+        folded.observe_quiet(100_000_000, &settings);
+        assert_eq!(folded.minutes, 80 + 100_000_000);
+        assert!(folded.mean < 1e-9);
+    }
+
+    #[test]
+    fn dimensions_round_trip_through_their_codes() {
+        for dimension in Dimension::ALL {
+            assert_eq!(Dimension::from_code(dimension.code()), Some(dimension));
+        }
+        assert_eq!(Dimension::from_code("colour"), None);
+        assert_eq!(spike_key(Dimension::Region, "north"), "spike:region:north");
     }
 }

@@ -2,3 +2,4 @@
 //! field (DOMAIN.md, "Crisis"). No protobuf and no SQL here.
 
 pub mod early_warning;
+pub mod warning;

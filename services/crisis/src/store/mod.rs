@@ -18,3 +18,5 @@ pub(crate) fn code<T>(
 ) -> Result<T, StoreError> {
     from_code(text).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {text:?}")))
 }
+pub mod series;
+pub mod warnings;

@@ -324,3 +324,4 @@ impl TestApp {
         self.clock.advance(by);
     }
 }
+pub mod warnings;
