@@ -19,6 +19,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod names;
+pub mod scheduler;
 pub mod settings;
 pub mod store;
 
@@ -190,6 +191,12 @@ impl CrisisService {
             )),
         ];
         // Each area's background work is started here (one push per area).
+        tasks.push(tokio::spawn(scheduler::run_until(
+            deps.pool.clone(),
+            deps.clock.clone(),
+            self.settings.clone(),
+            until_stopped(),
+        )));
         let parts = ServeParts {
             service_names: vec![grpc::access::SERVICE],
             routes: Routes::new(server),
