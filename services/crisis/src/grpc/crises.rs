@@ -189,6 +189,7 @@ impl CrisisApi {
             Err(answer) => return Ok(answer),
         };
         let id = Uuid::now_v7();
+        let mut warning_source = String::new();
         if let Some(warning) = warning {
             let head = store::lock_warning(&mut tx, warning)
                 .await?
@@ -203,6 +204,7 @@ impl CrisisApi {
                     allowed: vec![],
                 });
             }
+            warning_source = head.source;
         }
         let template = plans::for_type(&mut tx, &given.r#type).await?;
         let c = NewCrisis {
@@ -225,17 +227,13 @@ impl CrisisApi {
         let head = store::head(&mut tx, id).await?.ok_or(ApiError::Internal)?;
         let codes = head.codes();
         if let Some(warning) = warning {
-            let source = store::lock_warning(&mut tx, warning)
-                .await?
-                .map(|w| w.source)
-                .unwrap_or_default();
             store::escalate_warning(&mut tx, warning, id, now).await?;
             outbox::append(
                 &mut tx,
                 events::about_warning(
                     types::WARNING_CHANGED,
                     warning,
-                    &source,
+                    &warning_source,
                     "escalated",
                     now,
                     json!({ "warning": names::warning(warning), "crisis": names::crisis(id) }),
@@ -671,8 +669,8 @@ impl CrisisApi {
             && let Some(holder) = team::holder(&mut tx, id, role.code()).await?
             && holder != subject
         {
-            team::take_role(&mut tx, id, role.code()).await?;
-            team::keep_as_member(&mut tx, id, &holder, now).await?;
+            let department = team::take_role(&mut tx, id, role.code(), &holder).await?;
+            team::keep_as_member(&mut tx, id, &holder, &department, now).await?;
             previous = holder;
         }
         team::put(

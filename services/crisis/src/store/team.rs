@@ -96,40 +96,46 @@ pub async fn put(conn: &mut PgConnection, crisis: Uuid, member: &Member) -> Resu
     Ok(())
 }
 
-/// Keeps `subject` on the team as a plain member (when not one already).
+/// Keeps `subject` on the team as a plain member of `department` (when
+/// not one already).
 pub async fn keep_as_member(
     conn: &mut PgConnection,
     crisis: Uuid,
     subject: &str,
+    department: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO team_members (crisis_id, subject, role, department, duties, assign_time) \
-         SELECT $1, $2, 'member', COALESCE(MAX(department), ''), '', $3 FROM team_members \
-         WHERE crisis_id = $1 AND subject = $2 \
+         VALUES ($1, $2, 'member', $3, '', $4) \
          ON CONFLICT (crisis_id, subject, role) DO NOTHING",
     )
     .bind(crisis)
     .bind(subject)
+    .bind(department)
     .bind(now.to_sqlx())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Takes `role` from whoever holds it; returns who did.
+/// Takes `role` from `holder`; returns the department they held it in.
 pub async fn take_role(
     conn: &mut PgConnection,
     crisis: Uuid,
     role: &str,
-) -> Result<Vec<String>, StoreError> {
+    holder: &str,
+) -> Result<String, StoreError> {
     Ok(sqlx::query_scalar(
-        "DELETE FROM team_members WHERE crisis_id = $1 AND role = $2 RETURNING subject",
+        "DELETE FROM team_members WHERE crisis_id = $1 AND role = $2 AND subject = $3 \
+         RETURNING department",
     )
     .bind(crisis)
     .bind(role)
-    .fetch_all(&mut *conn)
-    .await?)
+    .bind(holder)
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or_default())
 }
 
 /// Takes `subject` off the team in `role`, or in every role when `None`;
