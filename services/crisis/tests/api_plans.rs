@@ -70,11 +70,21 @@ async fn declaring_instantiates_the_plan_with_owners_and_due_times_from_the_decl
     let template = create_template(&mut client).await;
     app.advance(SignedDuration::from_hours(2));
 
-    // Act
-    let declared = declare(&mut client, crisis("supply_chain")).await;
+    // Act: cm-1 declares with cm-9 in command.
+    let declared = client
+        .declare_crisis(pb::DeclareCrisisRequest {
+            crisis: Some(crisis("supply_chain")),
+            origin: None,
+            commander: "cm-9".into(),
+            request_id: request_id(),
+        })
+        .await
+        .expect("declared")
+        .into_inner();
 
     // Assert
     let c = declared.crisis.expect("a crisis");
+    assert_eq!(c.declared_by, "cm-1");
     assert_eq!(c.plan_template, template.name);
     assert_eq!(c.plan_template_version, 1);
     let declared_at = c.create_time.expect("a time").seconds;
@@ -83,7 +93,7 @@ async fn declaring_instantiates_the_plan_with_owners_and_due_times_from_the_decl
     assert_eq!(suppliers.title, "Call the suppliers");
     assert_eq!(suppliers.department, "logistics");
     assert_eq!(
-        suppliers.owner, "cm-1",
+        suppliers.owner, "cm-9",
         "no one of logistics yet: the commander"
     );
     assert_eq!(
@@ -94,9 +104,10 @@ async fn declaring_instantiates_the_plan_with_owners_and_due_times_from_the_decl
     assert_eq!(suppliers.state, pb::TaskState::Open as i32);
     assert_eq!(suppliers.assignments.len(), 1);
     assert_eq!(suppliers.assignments[0].from_owner, "");
-    assert_eq!(suppliers.assignments[0].to_owner, "cm-1");
+    assert_eq!(suppliers.assignments[0].to_owner, "cm-9");
+    assert_eq!(suppliers.assignments[0].actor, "cm-1");
     let statement = &declared.tasks[1];
-    assert_eq!(statement.owner, "cm-1");
+    assert_eq!(statement.owner, "cm-9", "the commander role's holder");
     assert_eq!(
         statement.due_time.expect("a due time").seconds - declared_at,
         60 * 60
