@@ -20,6 +20,7 @@ pub mod early_warning;
 pub mod events;
 pub mod grpc;
 pub mod names;
+pub mod scheduler;
 pub mod settings;
 pub mod store;
 
@@ -198,6 +199,12 @@ impl CrisisService {
             &self.settings,
             &until_stopped,
         ));
+        tasks.push(tokio::spawn(scheduler::run_until(
+            deps.pool.clone(),
+            deps.clock.clone(),
+            self.settings.clone(),
+            until_stopped(),
+        )));
         let parts = ServeParts {
             service_names: vec![grpc::access::SERVICE],
             routes: Routes::new(server),

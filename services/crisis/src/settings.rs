@@ -90,6 +90,13 @@ impl Settings {
             return Err("crisis_types must name at least one type".into());
         }
         self.risk.validate()?;
+        for (priority, every) in &self.update_cadence {
+            if crate::domain::crisis::Priority::from_code(priority).is_none() {
+                return Err(format!("update_cadence: {priority:?} is not P1 to P4"));
+            }
+            crate::domain::crisis::parse_cadence(every)
+                .map_err(|e| format!("update_cadence.{priority}: {e}"))?;
+        }
         if self.scheduler_interval_ms == 0 {
             return Err("scheduler_interval_ms must be positive".into());
         }

@@ -1,5 +1,7 @@
 //! The crisis domain: types with their invariants and the rules of the
 //! field (DOMAIN.md, "Crisis"). No protobuf and no SQL here.
 
+pub mod crisis;
 pub mod early_warning;
+pub mod plan;
 pub mod warning;

@@ -9,6 +9,7 @@
 
 pub mod access;
 mod affected;
+mod convert;
 mod crises;
 mod feed;
 mod plans;

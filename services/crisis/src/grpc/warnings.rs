@@ -398,11 +398,7 @@ impl CrisisApi {
             });
         }
         let from = before.state.at(before.snooze_until, now);
-        let to = warning::act(from, action).map_err(|refusal| ApiError::FailedPrecondition {
-            reason: refusal.reason,
-            message: refusal.message,
-            allowed: refusal.allowed,
-        })?;
+        let to = warning::act(from, action)?;
         let mut after = before.clone();
         after.state = to;
         after.actor = caller.subject.clone();

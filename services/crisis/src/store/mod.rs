@@ -4,6 +4,10 @@
 //! here beyond what SQL does best; the rules live in `domain`.
 
 pub mod crises;
+pub mod plans;
+pub mod records;
+pub mod tasks;
+pub mod team;
 pub mod timeline;
 
 pub use redress_platform::db::StoreError;

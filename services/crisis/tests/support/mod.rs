@@ -324,4 +324,5 @@ impl TestApp {
         self.clock.advance(by);
     }
 }
+pub mod crises;
 pub mod warnings;
