@@ -200,6 +200,8 @@ fn a_small_benchmark_run_measures_every_scenario_beside_pgbench_without_a_failed
         "1",
         "--concurrency",
         "2",
+        "--early-warning-rounds",
+        "2",
         "--database",
         &database,
         "--baseline-database",
@@ -230,6 +232,7 @@ fn a_small_benchmark_run_measures_every_scenario_beside_pgbench_without_a_failed
     assert_eq!(
         names,
         [
+            "early-warning",
             "create-complaint",
             "get-complaint",
             "list-my-work",
@@ -241,6 +244,14 @@ fn a_small_benchmark_run_measures_every_scenario_beside_pgbench_without_a_failed
     for s in scenarios {
         assert!(s["ok"].as_u64().expect("ok") > 0, "{s}");
         assert_eq!(s["errors"], serde_json::json!({}), "{s}");
+        if s["scenario"] == "early-warning" {
+            // Every burst raised its warning, and a latency was measured.
+            let e = &s["early_warning"];
+            assert_eq!(e["missed"], 0, "{s}");
+            assert_eq!(e["detected"], e["rounds"], "{s}");
+            assert!(s["p50_ms"].as_f64().expect("p50") > 0.0, "{s}");
+            continue;
+        }
         if s["scenario"] == "broadcast" {
             // Every member reached through the loopback receiver, once.
             let b = &s["broadcast"];

@@ -12,6 +12,7 @@
 //! and prints every scenario's throughput beside its baseline's.
 
 mod broadcast;
+mod early_warning;
 mod load;
 mod pgbench;
 mod process;
@@ -74,6 +75,9 @@ pub struct BenchArgs {
     /// value grades whose count comes closest (everyone when fewer).
     #[arg(long, default_value_t = 100_000)]
     pub broadcast_size: u64,
+    /// Bursts the early-warning scenario times.
+    #[arg(long, default_value_t = 10)]
+    pub early_warning_rounds: u32,
     /// The benchmark's database on the server (created when missing).
     #[arg(long, default_value = "redress_bench")]
     pub database: String,
@@ -217,6 +221,7 @@ pub async fn run(
     let notifications_port = free_port()?;
     let notifications_endpoint = format!("http://127.0.0.1:{notifications_port}");
     let crisis_port = free_port()?;
+    let crisis_endpoint = format!("http://127.0.0.1:{crisis_port}");
     // The broadcast scenario's webhook receiver, on loopback in this
     // process; the suite signs its POSTs with a secret made for this run.
     let webhook_secret = Secret::new(uuid::Uuid::new_v4().simple().to_string());
@@ -247,6 +252,12 @@ pub async fn run(
         (
             "REDRESS_CRISIS__LISTEN".to_owned(),
             format!("127.0.0.1:{crisis_port}"),
+        ),
+        // The early-warning scenario's bursts are about fresh products,
+        // whose series have no history to warm up on.
+        (
+            "REDRESS_CRISIS__EARLY_WARNING__SPIKE__WARMUP_MINUTES".to_owned(),
+            "0".to_owned(),
         ),
         (
             "REDRESS_NOTIFICATIONS__CHANNELS__WEBHOOK__ENDPOINT".to_owned(),
@@ -330,6 +341,9 @@ pub async fn run(
             "redress.notifications.v1.NotificationService",
         )
         .await?;
+    suite
+        .wait_serving(&crisis_endpoint, "redress.crisis.v1.CrisisService")
+        .await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
     idle.suite = suite.rss();
     let peak = RssPeak::start(suite.pid().context("the suite has no process id")?);
@@ -337,6 +351,7 @@ pub async fn run(
         customers: customers_endpoint,
         complaints: complaints_endpoint,
         notifications: notifications_endpoint,
+        crisis: crisis_endpoint,
         secret: auth.dev_secret.clone(),
         admin: bench_pool.clone(),
     };
@@ -344,6 +359,13 @@ pub async fn run(
     for scenario in scenarios {
         eprintln!("Running {} ...", scenario.name());
         peak.take();
+        if scenario == Scenario::EarlyWarning {
+            let outcome = early_warning::run(&target, args.early_warning_rounds)
+                .await
+                .context("scenario early-warning")?;
+            results.push(report::ScenarioResult::early_warning(outcome, peak.take()));
+            continue;
+        }
         if scenario == Scenario::Broadcast {
             let outcome = broadcast::run(&target, &receiver, args.broadcast_size)
                 .await

@@ -6,6 +6,7 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 
 use super::broadcast::BroadcastOutcome;
+use super::early_warning::EarlyWarningOutcome;
 use super::load::{Measure, Outcome, Shape};
 use super::pgbench::{Baseline, Workload};
 use super::scenarios::Scenario;
@@ -57,6 +58,12 @@ pub struct ScenarioResult {
     /// ones; it has no request latencies).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broadcast: Option<BroadcastOutcome>,
+    /// The early-warning scenario's own numbers (`ok` is its rounds whose
+    /// warning showed, `errors` its missed rounds, the latencies are from
+    /// the threshold-crossing complaint's acknowledgement to the warning
+    /// seen; it has no throughput or baseline ratio).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early_warning: Option<EarlyWarningOutcome>,
 }
 
 impl ScenarioResult {
@@ -76,6 +83,31 @@ impl ScenarioResult {
             baseline: baseline_of(scenario),
             ratio: None,
             broadcast: None,
+            early_warning: None,
+        }
+    }
+
+    /// The numbers of the early-warning scenario.
+    pub fn early_warning(outcome: EarlyWarningOutcome, peak_rss: u64) -> Self {
+        let mut errors = std::collections::BTreeMap::new();
+        if outcome.missed > 0 {
+            errors.insert("MISSED".to_owned(), u64::from(outcome.missed));
+        }
+        ScenarioResult {
+            scenario: Scenario::EarlyWarning,
+            ok: u64::from(outcome.detected),
+            errors,
+            seconds: outcome.seconds,
+            throughput: 0.0,
+            p50_ms: outcome.quantile_ms(0.5),
+            p90_ms: outcome.quantile_ms(0.9),
+            p99_ms: outcome.quantile_ms(0.99),
+            max_ms: outcome.quantile_ms(1.0),
+            suite_peak_rss: peak_rss,
+            baseline: baseline_of(Scenario::EarlyWarning),
+            ratio: None,
+            broadcast: None,
+            early_warning: Some(outcome),
         }
     }
 
@@ -99,6 +131,7 @@ impl ScenarioResult {
             baseline: baseline_of(Scenario::Broadcast),
             ratio: None,
             broadcast: Some(outcome),
+            early_warning: None,
         }
     }
 }
@@ -107,9 +140,10 @@ impl ScenarioResult {
 /// TPC-B-like transaction, reads against a primary-key select.
 pub fn baseline_of(scenario: Scenario) -> Workload {
     match scenario {
-        Scenario::CreateComplaint | Scenario::HandOffAndAccept | Scenario::Broadcast => {
-            Workload::TpcbLike
-        }
+        Scenario::CreateComplaint
+        | Scenario::HandOffAndAccept
+        | Scenario::Broadcast
+        | Scenario::EarlyWarning => Workload::TpcbLike,
         Scenario::GetComplaint | Scenario::ListMyWork | Scenario::GetCustomer => {
             Workload::SelectOnly
         }
@@ -175,7 +209,7 @@ impl Report {
         mut scenarios: Vec<ScenarioResult>,
         baselines: Vec<Baseline>,
     ) -> Self {
-        for result in &mut scenarios {
+        for result in scenarios.iter_mut().filter(|r| r.early_warning.is_none()) {
             result.ratio = baselines
                 .iter()
                 .find(|b| b.workload == result.baseline && b.tps > 0.0)
@@ -321,6 +355,22 @@ impl Report {
             ]);
             out.push_str(&table.to_string());
             out.push('\n');
+        }
+        for e in self
+            .scenarios
+            .iter()
+            .filter_map(|r| r.early_warning.as_ref())
+        {
+            out.push_str(&format!(
+                "Early warning: {} of {} bursts of {} complaints raised their spike warning                  ({} missed); from the threshold-crossing complaint to the warning seen:                  p50 {:.0} ms, p90 {:.0} ms, max {:.0} ms\n",
+                e.detected,
+                e.rounds,
+                e.burst,
+                e.missed,
+                e.quantile_ms(0.5),
+                e.quantile_ms(0.9),
+                e.quantile_ms(1.0),
+            ));
         }
         if !self.baselines.is_empty() {
             let mut table = Table::new();

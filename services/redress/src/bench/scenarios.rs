@@ -43,11 +43,16 @@ pub enum Scenario {
     /// webhook channel, to a loopback receiver: how soon it is queued, how
     /// fast it is delivered, and whether any message is lost or repeated.
     Broadcast,
+    /// Bursts of complaints about fresh products, each until its spike
+    /// warning shows in ListWarnings: the early-warning latency. Runs first,
+    /// on an idle suite.
+    EarlyWarning,
 }
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
+        Scenario::EarlyWarning,
         Scenario::CreateComplaint,
         Scenario::GetComplaint,
         Scenario::ListMyWork,
@@ -65,6 +70,7 @@ impl Scenario {
             Scenario::HandOffAndAccept => "hand-off-and-accept",
             Scenario::GetCustomer => "get-customer",
             Scenario::Broadcast => "broadcast",
+            Scenario::EarlyWarning => "early-warning",
         }
     }
 }
@@ -77,6 +83,8 @@ pub struct Target {
     pub complaints: String,
     /// The notifications service's endpoint.
     pub notifications: String,
+    /// The crisis service's endpoint.
+    pub crisis: String,
     /// The development secret the suite checks tokens with.
     pub secret: Secret,
     /// The suite's database, as an administrator, for drawing subjects.
@@ -157,8 +165,9 @@ async fn agent_tokens(
     Ok(Arc::new(minted))
 }
 
-/// Runs `scenario` against `target` with `shape`; not the broadcast, which
-/// is no load of requests ([`super::broadcast::run`]).
+/// Runs `scenario` against `target` with `shape`; not the broadcast nor the
+/// early warning, which are no load of requests ([`super::broadcast::run`],
+/// [`super::early_warning::run`]).
 pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::Result<Outcome> {
     let mut tokens = Tokens {
         secret: target.secret.clone(),
@@ -261,6 +270,9 @@ pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::R
         }
         Scenario::Broadcast => {
             anyhow::bail!("the broadcast scenario runs through bench::broadcast")
+        }
+        Scenario::EarlyWarning => {
+            anyhow::bail!("the early-warning scenario runs through bench::early_warning")
         }
     }
 }
