@@ -90,10 +90,10 @@ pub fn variables(
         v.add(field, format!("holds more than {MAX_VARIABLES} variables"));
     }
     for (name, value) in given {
-        if !crate::domain::template::is_variable_name(name) {
+        if crate::domain::template::split_localised(name).is_none() {
             v.add(
                 format!("{field}[{name}]"),
-                "is not a variable name (a-z, 0-9, _)",
+                "is not a variable name (a-z, 0-9, _), optionally localised as <name>@<locale>",
             );
         }
         if value.len() > MAX_VALUE {

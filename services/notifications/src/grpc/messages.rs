@@ -62,6 +62,13 @@ impl NotificationApi {
             .flat_map(|t| t.variables.iter().map(String::as_str))
             .collect();
         let mut v = FieldViolations::new();
+        // `<name>@<locale>` localises a declared `<name>`; the plain name
+        // is still required (it is the default for other locales).
+        let base = |name: &str| -> String {
+            crate::domain::template::split_localised(name)
+                .map(|(base, _)| base.to_owned())
+                .unwrap_or_else(|| name.to_owned())
+        };
         for name in &declared {
             if !given.contains_key(*name) {
                 v.add(
@@ -71,7 +78,7 @@ impl NotificationApi {
             }
         }
         for name in given.keys() {
-            if !declared.contains(name.as_str()) {
+            if !declared.contains(base(name).as_str()) {
                 v.add(
                     format!("{field}[{name}]"),
                     "is not a variable of any template of this kind",
