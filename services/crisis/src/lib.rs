@@ -18,7 +18,9 @@ pub mod directory;
 pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod linking;
 pub mod names;
+pub mod publication;
 pub mod settings;
 pub mod store;
 
@@ -190,6 +192,19 @@ impl CrisisService {
             )),
         ];
         // Each area's background work is started here (one push per area).
+        tasks.push(tokio::spawn(linking::customers::run_until(
+            deps.pool.clone(),
+            deps.clock.clone(),
+            deps.directories.clone(),
+            Arc::new(self.settings.linking.clone()),
+            until_stopped(),
+        )));
+        tasks.push(tokio::spawn(linking::scope::run_until(
+            deps.pool.clone(),
+            deps.clock.clone(),
+            deps.directories.clone(),
+            until_stopped(),
+        )));
         let parts = ServeParts {
             service_names: vec![grpc::access::SERVICE],
             routes: Routes::new(server),

@@ -2,3 +2,5 @@
 //! field (DOMAIN.md, "Crisis"). No protobuf and no SQL here.
 
 pub mod early_warning;
+pub mod scope;
+pub mod statement;

@@ -3,7 +3,9 @@
 //! transaction, with its timeline entry and its events. No business rules
 //! here beyond what SQL does best; the rules live in `domain`.
 
+pub mod affected;
 pub mod crises;
+pub mod statements;
 pub mod timeline;
 
 pub use redress_platform::db::StoreError;
