@@ -51,9 +51,9 @@ pub async fn publish(
     };
     match delivery {
         Delivery::Recorded => Ok(Published::default()),
-        Delivery::Team => outgoing.to_team().await,
-        Delivery::AffectedCustomers => outgoing.to_affected().await,
-        Delivery::AllCustomers => outgoing.to_everyone().await,
+        Delivery::Team => outgoing.send_to_team().await,
+        Delivery::AffectedCustomers => outgoing.send_to_affected().await,
+        Delivery::AllCustomers => outgoing.send_to_everyone().await,
     }
 }
 
@@ -83,7 +83,7 @@ impl Outgoing<'_> {
     }
 
     /// A staff message to each team member.
-    async fn to_team(mut self) -> Result<Published, ApiError> {
+    async fn send_to_team(mut self) -> Result<Published, ApiError> {
         let team = {
             let mut conn = self.pool.acquire().await?;
             store::team(&mut conn, self.statement.crisis_id).await?
@@ -117,7 +117,7 @@ impl Outgoing<'_> {
     }
 
     /// A broadcast to every customer.
-    async fn to_everyone(mut self) -> Result<Published, ApiError> {
+    async fn send_to_everyone(mut self) -> Result<Published, ApiError> {
         let request = self.broadcast(npb::audience::Members::Selector(
             cpb::CustomerSelector::default(),
         ));
@@ -136,7 +136,7 @@ impl Outgoing<'_> {
     }
 
     /// A broadcast to the affected customers, heavily affected first.
-    async fn to_affected(mut self) -> Result<Published, ApiError> {
+    async fn send_to_affected(mut self) -> Result<Published, ApiError> {
         let request = self.broadcast(npb::audience::Members::Assembled(npb::AssembledAudience {}));
         let created = self
             .client

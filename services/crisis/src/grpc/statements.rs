@@ -471,10 +471,10 @@ impl CrisisApi {
             return replay(&answer);
         }
         let head = open_crisis(&mut tx, crisis_id).await?;
-        if let Some(id) = statement_id {
-            if store::get(&mut tx, crisis_id, id, false).await?.is_none() {
-                return Err(ApiError::not_found("Statement", statement));
-            }
+        if let Some(id) = statement_id
+            && store::get(&mut tx, crisis_id, id, false).await?.is_none()
+        {
+            return Err(ApiError::not_found("Statement", statement));
         }
         let report = RegulatorReport {
             id: Uuid::now_v7(),

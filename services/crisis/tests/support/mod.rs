@@ -306,3 +306,4 @@ impl TestApp {
         self.clock.advance(by);
     }
 }
+pub mod affected;
