@@ -17,8 +17,9 @@ use crate::store::templates::TemplateRow;
 
 /// The most variables a message may carry, and the longest value.
 pub const MAX_VARIABLES: usize = 100;
-/// The longest variable value, in bytes.
-pub const MAX_VALUE: usize = 10_000;
+/// The longest variable value, in bytes: 10,000 characters of any script
+/// (a crisis statement's body, up to 4 bytes a character in UTF-8).
+pub const MAX_VALUE: usize = 40_000;
 
 /// A style's stored code ("" = any).
 pub fn style_code(style: i32, field: &str, v: &mut FieldViolations) -> &'static str {
