@@ -84,7 +84,9 @@ impl CrisisApi {
         let head = open_crisis(&mut tx, crisis_id).await?;
         let link = match whom {
             Whom::Names(ids) => {
-                let added = store::link_customers(&mut tx, crisis_id, &ids, impact, now).await?;
+                let linked = store::link_customers(&mut tx, crisis_id, &ids, impact, now).await?;
+                let counts =
+                    store::add_counts(&mut tx, crisis_id, linked.delta(impact), now).await?;
                 let link = Link {
                     id: Uuid::now_v7(),
                     crisis_id,
@@ -92,12 +94,12 @@ impl CrisisApi {
                     selector: None,
                     done: true,
                     seen_count: i64::try_from(ids.len()).unwrap_or(i64::MAX),
-                    added_count: added,
+                    added_count: linked.added(),
                     create_time: now,
                     complete_time: Some(now),
                 };
                 store::create_link(&mut tx, &link).await?;
-                announce_customers_linked(&mut tx, &head, &link, actor, now).await?;
+                announce_customers_linked(&mut tx, &head, &link, counts, actor, now).await?;
                 link
             }
             Whom::Selector(selector) => {
@@ -231,7 +233,7 @@ impl CrisisApi {
             )
             .await?
         } else {
-            store::recount(&mut tx, crisis_id, now).await?
+            store::add_counts(&mut tx, crisis_id, store::Counts::default(), now).await?
         };
         tx.commit().await?;
         Ok(pb::LinkComplaintsResponse {

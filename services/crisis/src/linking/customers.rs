@@ -153,9 +153,9 @@ impl Worker {
     async fn write(&self, link: &Link, ids: &[Uuid]) -> Result<(), LinkError> {
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let added = store::link_customers(&mut tx, link.crisis_id, ids, link.impact, now).await?;
+        let linked = store::link_customers(&mut tx, link.crisis_id, ids, link.impact, now).await?;
         let seen = i64::try_from(ids.len()).unwrap_or(i64::MAX);
-        store::progress(&mut tx, link.id, seen, added, self.claim_until()).await?;
+        store::progress(&mut tx, link.id, seen, linked.added(), self.claim_until()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -170,7 +170,8 @@ impl Worker {
         let Some(done) = store::finish(&mut tx, link.id, now).await? else {
             return Ok(());
         };
-        super::announce_customers_linked(&mut tx, &head, &done, "system", now)
+        let counts = store::recount(&mut tx, link.crisis_id, now).await?;
+        super::announce_customers_linked(&mut tx, &head, &done, counts, "system", now)
             .await
             .map_err(LinkError::Api)?;
         tx.commit().await?;

@@ -20,16 +20,16 @@ use crate::store::affected::{self as store, HEAVY, Link};
 use crate::store::crises::Head;
 use crate::store::timeline::{self, NewEntry};
 
-/// Recounts after customers were linked, and records it on the timeline and
-/// the feed.
+/// Records customers linked (the crisis's `counts` after it) on the
+/// timeline and the feed.
 pub async fn announce_customers_linked(
     conn: &mut PgConnection,
     head: &Head,
     link: &Link,
+    counts: store::Counts,
     actor: &str,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let counts = store::recount(conn, head.id, now).await?;
     let name = names::child(head.id, "customerLinks", link.id);
     timeline::append(
         conn,
@@ -72,8 +72,8 @@ pub async fn announce_customers_linked(
     Ok(())
 }
 
-/// Recounts after complaints were linked, and records it on the timeline
-/// and the feed.
+/// Counts `added` newly linked complaints on the crisis, and records it on
+/// the timeline and the feed.
 pub async fn announce_complaints_linked(
     conn: &mut PgConnection,
     head: &Head,
@@ -82,7 +82,11 @@ pub async fn announce_complaints_linked(
     actor: &str,
     now: Timestamp,
 ) -> Result<store::Counts, ApiError> {
-    let counts = store::recount(conn, head.id, now).await?;
+    let delta = store::Counts {
+        complaints: added,
+        ..store::Counts::default()
+    };
+    let counts = store::add_counts(conn, head.id, delta, now).await?;
     timeline::append(
         conn,
         head.id,

@@ -177,34 +177,70 @@ pub async fn finish(
     Ok(row.map(link))
 }
 
+/// What one linking statement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Linked {
+    /// Customers new to the crisis.
+    pub inserted: i64,
+    /// Customers raised from normal to heavy.
+    pub raised: i64,
+}
+
+impl Linked {
+    /// New or raised: what a link reports as added.
+    pub fn added(self) -> i64 {
+        self.inserted + self.raised
+    }
+
+    /// How the crisis's counts change, for a link of `impact`.
+    pub fn delta(self, impact: i16) -> Counts {
+        if impact == HEAVY {
+            Counts {
+                heavy: self.inserted + self.raised,
+                normal: -self.raised,
+                complaints: 0,
+            }
+        } else {
+            Counts {
+                heavy: 0,
+                normal: self.inserted,
+                complaints: 0,
+            }
+        }
+    }
+}
+
 /// Links `customers` to the crisis with `impact` in one statement: new ones
 /// are added, a heavy link raises a normal one, nothing is ever lowered.
-/// Returns how many were added or raised.
 pub async fn link_customers(
     conn: &mut PgConnection,
     crisis: Uuid,
     customers: &[Uuid],
     impact: i16,
     now: Timestamp,
-) -> Result<i64, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO affected_customers (crisis_id, customer_id, impact, link_time) \
-         SELECT $1, id, $3, $4 FROM unnest($2::uuid[]) AS id \
-         ON CONFLICT (crisis_id, customer_id) DO UPDATE \
-           SET impact = GREATEST(affected_customers.impact, EXCLUDED.impact) \
-           WHERE affected_customers.impact < EXCLUDED.impact",
+) -> Result<Linked, StoreError> {
+    let (inserted, raised): (i64, i64) = sqlx::query_as(
+        "WITH linked AS ( \
+           INSERT INTO affected_customers (crisis_id, customer_id, impact, link_time) \
+           SELECT $1, id, $3, $4 FROM unnest($2::uuid[]) AS id \
+           ON CONFLICT (crisis_id, customer_id) DO UPDATE \
+             SET impact = GREATEST(affected_customers.impact, EXCLUDED.impact) \
+             WHERE affected_customers.impact < EXCLUDED.impact \
+           RETURNING (xmax = 0) AS inserted) \
+         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) \
+         FROM linked",
     )
     .bind(crisis)
     .bind(customers)
     .bind(impact)
     .bind(now.to_sqlx())
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(i64::try_from(done.rows_affected()).unwrap_or(i64::MAX))
+    Ok(Linked { inserted, raised })
 }
 
-/// The counts of a crisis at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The counts of a crisis at one moment (or a change of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
     /// Heavily affected customers.
     pub heavy: i64,
@@ -214,7 +250,8 @@ pub struct Counts {
     pub complaints: i64,
 }
 
-/// Counts the crisis's affected customers and complaints afresh, and when
+/// Counts the crisis's affected customers and complaints afresh (after a
+/// selector link, whose batches leave the crisis row alone), and when
 /// they differ from the crisis row's, writes them there (a new version) and
 /// adds a point to its counts over time. Call with the crisis locked.
 pub async fn recount(
@@ -257,6 +294,54 @@ pub async fn recount(
         .bind(now.to_sqlx())
         .execute(&mut *conn)
         .await?;
+        sqlx::query(
+            "INSERT INTO affected_counts (crisis_id, time, heavy_customer_count, \
+             normal_customer_count, complaint_count) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(crisis)
+        .bind(now.to_sqlx())
+        .bind(heavy)
+        .bind(normal)
+        .bind(complaints)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(counts)
+}
+
+/// Adds `delta` to the crisis row's counts (a new version) and, when
+/// anything changed, a point to its counts over time; returns the counts.
+/// Call with the crisis locked. Cheap at any size, unlike [`recount`].
+pub async fn add_counts(
+    conn: &mut PgConnection,
+    crisis: Uuid,
+    delta: Counts,
+    now: Timestamp,
+) -> Result<Counts, StoreError> {
+    let (heavy, normal, complaints): (i64, i64, i64) = sqlx::query_as(
+        "UPDATE crises SET heavy_customer_count = heavy_customer_count + $2, \
+         normal_customer_count = normal_customer_count + $3, \
+         complaint_count = complaint_count + $4, \
+         update_time = CASE WHEN ($2, $3, $4) = (0::bigint, 0::bigint, 0::bigint) \
+                            THEN update_time ELSE $5 END, \
+         version = version + CASE WHEN ($2, $3, $4) = (0::bigint, 0::bigint, 0::bigint) \
+                                  THEN 0 ELSE 1 END \
+         WHERE id = $1 \
+         RETURNING heavy_customer_count, normal_customer_count, complaint_count",
+    )
+    .bind(crisis)
+    .bind(delta.heavy)
+    .bind(delta.normal)
+    .bind(delta.complaints)
+    .bind(now.to_sqlx())
+    .fetch_one(&mut *conn)
+    .await?;
+    let counts = Counts {
+        heavy,
+        normal,
+        complaints,
+    };
+    if delta != (Counts::default()) {
         sqlx::query(
             "INSERT INTO affected_counts (crisis_id, time, heavy_customer_count, \
              normal_customer_count, complaint_count) VALUES ($1, $2, $3, $4, $5)",
