@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message as _;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::idempotency::{Claim, fingerprint_of, replay, request_id_field};
+use redress_platform::idempotency::{Claim, replay, request_id_field};
 use redress_platform::names;
 use redress_platform::page::{self, Fingerprint};
 use redress_platform::wire::WireEnum;
@@ -115,7 +115,13 @@ impl NotificationApi {
         caller: &str,
         r: pb::SendMessageRequest,
     ) -> Result<pb::SendMessageResponse, ApiError> {
-        let fingerprint = fingerprint_of(&r, |r| r.request_id.clear());
+        let fingerprint = convert::fingerprint_with_variables(&r, |r| {
+            r.request_id.clear();
+            r.message
+                .as_mut()
+                .map(|m| std::mem::take(&mut m.variables))
+                .unwrap_or_default()
+        });
         let pb::SendMessageRequest {
             message,
             request_id,
