@@ -127,6 +127,10 @@ async fn named_customers_link_at_once_heavy_is_never_lowered_and_an_unknown_one_
         impact: impact.into(),
         request_id: String::new(),
     };
+    let retried = pb::LinkAffectedCustomersRequest {
+        request_id: uuid::Uuid::now_v7().to_string(),
+        ..link(vec![bob.clone()], pb::ImpactLevel::Normal)
+    };
 
     // Act
     let heavy = client
@@ -146,6 +150,16 @@ async fn named_customers_link_at_once_heavy_is_never_lowered_and_an_unknown_one_
         .into_inner()
         .link
         .expect("a link");
+    let once = client
+        .link_affected_customers(retried.clone())
+        .await
+        .expect("linked")
+        .into_inner();
+    let twice = client
+        .link_affected_customers(retried)
+        .await
+        .expect("the repeat answered")
+        .into_inner();
     let unknown = format!("customers/{}", uuid::Uuid::now_v7());
     let refused = client
         .link_affected_customers(link(
@@ -158,6 +172,7 @@ async fn named_customers_link_at_once_heavy_is_never_lowered_and_an_unknown_one_
     // Assert
     assert_eq!(heavy.state, pb::CustomerLinkState::Done as i32);
     assert_eq!((normal.seen_count, normal.added_count), (2, 1));
+    assert_eq!(once, twice, "a repeated request_id answers the first link");
     assert_eq!(refused.code(), Code::NotFound);
     assert!(refused.message().contains(&unknown), "{refused:?}");
     let listed = client
@@ -279,4 +294,59 @@ async fn a_new_complaint_about_a_crisis_product_is_linked_from_the_feed() {
         .expect("counts")
         .into_inner();
     assert_eq!(counts.points.last().map(|p| p.complaint_count), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_whose_worker_died_is_taken_over_and_streamed_again_from_the_start() {
+    // Arrange: a running link claimed by a worker whose claim ran out, with
+    // progress that worker never finished.
+    let app = spawn_app().await;
+    let crisis = insert_crisis(&app, false, json!({})).await;
+    insert_tagged_customers(&app, "router-south", 300, 50).await;
+    let selector = cpb::CustomerSelector {
+        tags: vec!["router-south".into()],
+        ..Default::default()
+    };
+    let id = uuid::Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO customer_links (id, crisis_id, impact, selector, state, seen_count, \
+         added_count, claim_until, create_time) \
+         VALUES ($1, $2, 1, $3, 'running', 120, 0, now() - interval '10 years', now())",
+    )
+    .bind(id)
+    .bind(crisis)
+    .bind(prost::Message::encode_to_vec(&selector))
+    .execute(&app.pool)
+    .await
+    .expect("a stale link");
+    let client = app.client("commander-1", &[Role::CrisisManager]);
+
+    // Act
+    let done = eventually("the link taken over and done", || {
+        let mut client = client.clone();
+        async move {
+            let got = client
+                .get_customer_link(pb::GetCustomerLinkRequest {
+                    name: format!("crises/{crisis}/customerLinks/{id}"),
+                })
+                .await
+                .expect("the link reads")
+                .into_inner()
+                .link
+                .expect("a link");
+            (got.state == pb::CustomerLinkState::Done as i32).then_some(got)
+        }
+    })
+    .await;
+
+    // Assert
+    assert_eq!((done.seen_count, done.added_count), (300, 300));
+    let crisis_counts: (i64, i64) = sqlx::query_as(
+        "SELECT heavy_customer_count, normal_customer_count FROM crises WHERE id = $1",
+    )
+    .bind(crisis)
+    .fetch_one(&app.pool)
+    .await
+    .expect("the crisis");
+    assert_eq!(crisis_counts, (0, 300));
 }

@@ -366,3 +366,58 @@ async fn a_regulator_report_is_recorded_once_and_listed() {
         .reports;
     assert_eq!(listed, [first]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_release_retried_after_a_crash_before_it_was_recorded_sends_nothing_twice() {
+    // Arrange
+    let app = spawn_app().await;
+    let crisis = insert_crisis(&app, false, json!({})).await;
+    add_member(&app, crisis, "spokes-1", "spokesperson").await;
+    let ada = customer(&app, "Ada", "en").await;
+    let bob = customer(&app, "Bob", "en").await;
+    let mut commander = app.client("commander-1", &[Role::CrisisManager]);
+    link(
+        &mut commander,
+        crisis,
+        vec![ada.clone(), bob.clone()],
+        pb::ImpactLevel::Normal,
+    )
+    .await;
+    let mut spokes = app.client("spokes-1", &[Role::Communications]);
+    let statement = draft(&mut spokes, crisis, pb::Audience::AffectedCustomers).await;
+    let approved = approve(&mut spokes, &statement).await.expect("approved");
+    let first = release(&mut spokes, &approved).await.expect("released");
+    // The broadcast went out but the release was never recorded.
+    sqlx::query(
+        "UPDATE statements SET state = 'approved', deliveries = '{}', recipient_count = 0, \
+         released_by = '', release_time = NULL WHERE id = $1",
+    )
+    .bind(Uuid::parse_str(first.name.rsplit('/').next().expect("an id")).expect("a uuid"))
+    .execute(&app.pool)
+    .await
+    .expect("the crash simulated");
+
+    // Act
+    let retried = release(&mut spokes, &approved)
+        .await
+        .expect("released again");
+
+    // Assert
+    assert_eq!(retried.deliveries, first.deliveries);
+    assert_eq!(retried.recipient_count, 2);
+    for who in [&ada, &bob] {
+        eventually("the customer's inbox", || async {
+            (!inbox(&app, who).await.is_empty()).then_some(())
+        })
+        .await;
+    }
+    let broadcasts: i64 = sqlx::query_scalar("SELECT count(*) FROM broadcasts")
+        .fetch_one(&app.notifications_pool)
+        .await
+        .expect("a count");
+    let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+        .fetch_one(&app.notifications_pool)
+        .await
+        .expect("a count");
+    assert_eq!((broadcasts, messages), (1, 2));
+}
