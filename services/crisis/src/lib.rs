@@ -19,7 +19,9 @@ pub mod domain;
 pub mod early_warning;
 pub mod events;
 pub mod grpc;
+pub mod linking;
 pub mod names;
+pub mod publication;
 pub mod scheduler;
 pub mod settings;
 pub mod store;
@@ -203,6 +205,19 @@ impl CrisisService {
             deps.pool.clone(),
             deps.clock.clone(),
             self.settings.clone(),
+            until_stopped(),
+        )));
+        tasks.push(tokio::spawn(linking::customers::run_until(
+            deps.pool.clone(),
+            deps.clock.clone(),
+            deps.directories.clone(),
+            Arc::new(self.settings.linking.clone()),
+            until_stopped(),
+        )));
+        tasks.push(tokio::spawn(linking::scope::run_until(
+            deps.pool.clone(),
+            deps.clock.clone(),
+            deps.directories.clone(),
             until_stopped(),
         )));
         let parts = ServeParts {

@@ -97,6 +97,8 @@ impl Settings {
             crate::domain::crisis::parse_cadence(every)
                 .map_err(|e| format!("update_cadence.{priority}: {e}"))?;
         }
+        self.linking.validate()?;
+        self.statements.validate()?;
         if self.scheduler_interval_ms == 0 {
             return Err("scheduler_interval_ms must be positive".into());
         }
@@ -226,6 +228,8 @@ pub struct LinkSettings {
     /// How long a worker's claim on a running link lasts without renewal,
     /// in seconds.
     pub claim_seconds: u64,
+    /// How often an idle worker looks for running links, in milliseconds.
+    pub poll_ms: u64,
 }
 
 impl Default for LinkSettings {
@@ -233,7 +237,21 @@ impl Default for LinkSettings {
         Self {
             batch: 5_000,
             claim_seconds: 60,
+            poll_ms: 500,
         }
+    }
+}
+
+impl LinkSettings {
+    /// Checks the numbers.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch == 0 || self.batch > 100_000 {
+            return Err("linking.batch must be within 1..=100000".into());
+        }
+        if self.claim_seconds == 0 || self.poll_ms == 0 {
+            return Err("linking.claim_seconds and linking.poll_ms must be positive".into());
+        }
+        Ok(())
     }
 }
 
@@ -247,6 +265,9 @@ pub struct StatementSettings {
     /// The notifications category (opt-outs are per category; a critical
     /// statement still never passes an opt-out).
     pub category: String,
+    /// How many affected customers are added to a broadcast per call (the
+    /// notifications service takes at most 10,000).
+    pub member_batch: usize,
 }
 
 impl Default for StatementSettings {
@@ -254,6 +275,20 @@ impl Default for StatementSettings {
         Self {
             kind: "crisis.statement".into(),
             category: "crisis".into(),
+            member_batch: 10_000,
         }
+    }
+}
+
+impl StatementSettings {
+    /// Checks the numbers.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.member_batch == 0 || self.member_batch > 10_000 {
+            return Err("statements.member_batch must be within 1..=10000".into());
+        }
+        if self.kind.is_empty() {
+            return Err("statements.kind is required".into());
+        }
+        Ok(())
     }
 }

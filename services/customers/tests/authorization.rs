@@ -123,7 +123,7 @@ fn the_access_table_names_exactly_the_rpcs_of_the_contract() {
     let mut declared_sorted = declared.clone();
     declared_sorted.sort_unstable();
     assert_eq!(declared_sorted, contract);
-    assert_eq!(contract.len(), 14);
+    assert_eq!(contract.len(), 15);
 }
 
 #[test]

@@ -522,7 +522,7 @@ async fn an_assembled_broadcast_takes_members_in_batches_and_reaches_the_first_o
     })
     .await;
     app.template(
-        "crisis.statement",
+        "crisis.briefing",
         pb::Channel::Unspecified,
         "",
         "{{ recipient.name }}: {{ what }}",
@@ -544,7 +544,7 @@ async fn an_assembled_broadcast_takes_members_in_batches_and_reaches_the_first_o
                 audience: Some(pb::Audience {
                     members: Some(pb::audience::Members::Assembled(pb::AssembledAudience {})),
                 }),
-                kind: "crisis.statement".into(),
+                kind: "crisis.briefing".into(),
                 critical: true,
                 variables: vars(&[("what", "the outage is fixed")]),
                 channels: vec![pb::Channel::Webhook as i32],

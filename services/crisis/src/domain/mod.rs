@@ -4,4 +4,6 @@
 pub mod crisis;
 pub mod early_warning;
 pub mod plan;
+pub mod scope;
+pub mod statement;
 pub mod warning;

@@ -3,9 +3,11 @@
 //! transaction, with its timeline entry and its events. No business rules
 //! here beyond what SQL does best; the rules live in `domain`.
 
+pub mod affected;
 pub mod crises;
 pub mod plans;
 pub mod records;
+pub mod statements;
 pub mod tasks;
 pub mod team;
 pub mod timeline;

@@ -324,5 +324,6 @@ impl TestApp {
         self.clock.advance(by);
     }
 }
+pub mod affected;
 pub mod crises;
 pub mod warnings;

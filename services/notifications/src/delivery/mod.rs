@@ -39,7 +39,7 @@ use crate::directory::CustomerDirectory;
 use crate::domain::channel::Channel;
 use crate::domain::delivery::{Next, Outcome, Progress, RetryPolicy, State, after_attempt};
 use crate::domain::preferences::{CAP_WINDOW, Decision, RecentSends, decide};
-use crate::domain::template::{RecipientView, render};
+use crate::domain::template::{RecipientView, localise, render};
 use crate::settings::Settings;
 use crate::store::messages::{AttemptRecord, Claimed, Finished, InboxRecord};
 use crate::store::templates::TemplateRow;
@@ -411,11 +411,12 @@ impl Worker {
             name: who.display_name.clone(),
             locale: who.locale.as_str().to_owned(),
         };
+        let variables = localise(variables, &who.locale.fallback_chain());
         let rendered = match render(
             &template.subject,
             &template.body,
             &template.variables,
-            variables,
+            &variables,
             &view,
             Some(channel),
         ) {

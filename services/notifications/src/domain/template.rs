@@ -19,6 +19,7 @@ use minijinja::{AutoEscape, Environment, Error, State, UndefinedBehavior, Value}
 use serde::Serialize;
 
 use super::channel::Channel;
+use super::locale::Locale;
 
 /// The most a subject may hold, in bytes.
 pub const MAX_SUBJECT: usize = 1_000;
@@ -149,6 +150,61 @@ pub struct Rendered {
     pub body: String,
 }
 
+/// The separator of a localised variable's name and its locale:
+/// `headline@de-CH` is `headline` for recipients whose locale is `de-CH`.
+pub const LOCALE_MARK: char = '@';
+
+/// Splits a variable name given with a message into its base name and, for
+/// a localised one (`<name>@<locale>`), the locale; `None` when the part
+/// after the mark is not a BCP 47 tag or the base is not a variable name.
+pub fn split_localised(name: &str) -> Option<(&str, Option<Locale>)> {
+    match name.split_once(LOCALE_MARK) {
+        None => is_variable_name(name).then_some((name, None)),
+        Some((base, tag)) => {
+            if !is_variable_name(base) || tag.is_empty() {
+                return None;
+            }
+            let locale = Locale::parse(tag).ok()?;
+            Some((base, Some(locale)))
+        }
+    }
+}
+
+/// The variables as one recipient sees them: for each name, the value of
+/// the most specific `<name>@<tag>` along the recipient's locale fallback
+/// chain (`chain`, most specific first, as
+/// [`Locale::fallback_chain`] gives it), else the plain `<name>`. The
+/// localised entries themselves are not passed on, and a name given only
+/// in other locales stays absent.
+pub fn localise(
+    variables: &BTreeMap<String, String>,
+    chain: &[Locale],
+) -> BTreeMap<String, String> {
+    // Per base name: (rank in the chain, value); a lower rank wins.
+    let mut best: BTreeMap<&str, (usize, &String)> = BTreeMap::new();
+    for (name, value) in variables {
+        let Some((base, locale)) = split_localised(name) else {
+            continue;
+        };
+        let rank = match locale {
+            None => chain.len(),
+            Some(locale) => match chain.iter().position(|l| *l == locale) {
+                Some(rank) => rank,
+                None => continue,
+            },
+        };
+        match best.get(base) {
+            Some((have, _)) if *have <= rank => {}
+            _ => {
+                best.insert(base, (rank, value));
+            }
+        }
+    }
+    best.into_iter()
+        .map(|(name, (_, value))| (name.to_owned(), value.clone()))
+        .collect()
+}
+
 /// Why a template could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
@@ -253,6 +309,66 @@ fn format_value(out: &mut minijinja::Output, state: &State, value: &Value) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chain(tag: &str) -> Vec<Locale> {
+        Locale::parse(tag).expect("a tag").fallback_chain()
+    }
+
+    #[test]
+    fn the_most_specific_localised_variable_wins_along_the_fallback_chain() {
+        let given = vars(&[
+            ("headline", "Outage"),
+            ("headline@de", "Störung"),
+            ("headline@de-CH", "Störig"),
+            ("body", "We are on it."),
+            ("body@de", "Wir sind dran."),
+        ]);
+
+        let swiss = localise(&given, &chain("de-CH"));
+        let german = localise(&given, &chain("de-DE"));
+        let french = localise(&given, &chain("fr"));
+
+        assert_eq!(
+            swiss,
+            vars(&[("body", "Wir sind dran."), ("headline", "Störig")])
+        );
+        assert_eq!(
+            german,
+            vars(&[("body", "Wir sind dran."), ("headline", "Störung")])
+        );
+        assert_eq!(
+            french,
+            vars(&[("body", "We are on it."), ("headline", "Outage")])
+        );
+    }
+
+    #[test]
+    fn localised_names_match_whatever_the_case_of_their_tag_and_plain_names_pass() {
+        let given = vars(&[
+            ("level", "2"),
+            ("headline", "Outage"),
+            ("headline@ZH-hant", "中斷"),
+        ]);
+
+        let seen = localise(&given, &chain("zh-Hant-TW"));
+
+        assert_eq!(seen, vars(&[("headline", "中斷"), ("level", "2")]));
+        assert_eq!(
+            localise(&given, &[Locale::default_locale()])
+                .get("headline")
+                .map(String::as_str),
+            Some("Outage")
+        );
+    }
+
+    #[test]
+    fn a_localised_name_needs_a_variable_name_and_a_real_tag() {
+        assert!(split_localised("headline@de-CH").is_some());
+        assert!(split_localised("headline").is_some());
+        assert!(split_localised("headline@").is_none());
+        assert!(split_localised("Head@de").is_none());
+        assert!(split_localised("headline@not a tag").is_none());
+    }
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

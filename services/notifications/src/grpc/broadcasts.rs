@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use prost::Message as _;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::idempotency::{Claim, fingerprint_of, replay, request_id_field};
+use redress_platform::idempotency::{Claim, replay, request_id_field};
 use redress_platform::names;
 use redress_platform::wire::{self, WireEnum};
 use redress_proto::notifications::v1 as pb;
@@ -55,7 +55,13 @@ impl NotificationApi {
         caller: &str,
         r: pb::CreateBroadcastRequest,
     ) -> Result<pb::CreateBroadcastResponse, ApiError> {
-        let fingerprint = fingerprint_of(&r, |r| r.request_id.clear());
+        let fingerprint = convert::fingerprint_with_variables(&r, |r| {
+            r.request_id.clear();
+            r.broadcast
+                .as_mut()
+                .map(|b| std::mem::take(&mut b.variables))
+                .unwrap_or_default()
+        });
         let pb::CreateBroadcastRequest {
             broadcast,
             request_id,

@@ -17,8 +17,9 @@ use crate::store::templates::TemplateRow;
 
 /// The most variables a message may carry, and the longest value.
 pub const MAX_VARIABLES: usize = 100;
-/// The longest variable value, in bytes.
-pub const MAX_VALUE: usize = 10_000;
+/// The longest variable value, in bytes: 10,000 characters of any script
+/// (a crisis statement's body, up to 4 bytes a character in UTF-8).
+pub const MAX_VALUE: usize = 40_000;
 
 /// A style's stored code ("" = any).
 pub fn style_code(style: i32, field: &str, v: &mut FieldViolations) -> &'static str {
@@ -80,6 +81,27 @@ pub fn locale(tag: &str, field: &str, v: &mut FieldViolations) -> Locale {
     v.check(field, Locale::parse(tag)).unwrap_or_default()
 }
 
+/// The fingerprint of a request carrying template variables, the same for
+/// every encoding of the same request: protobuf maps are encoded in the
+/// order of a `HashMap`, which differs between two decodings of one request,
+/// so the variables are taken out of `request` (by `take`) and hashed in
+/// name order after the rest.
+pub fn fingerprint_with_variables<M: prost::Message + Clone>(
+    request: &M,
+    take: impl FnOnce(&mut M) -> std::collections::HashMap<String, String>,
+) -> Vec<u8> {
+    let mut copy = request.clone();
+    let variables: BTreeMap<String, String> = take(&mut copy).into_iter().collect();
+    let mut bytes = copy.encode_to_vec();
+    for (name, value) in &variables {
+        for part in [name, value] {
+            bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            bytes.extend_from_slice(part.as_bytes());
+        }
+    }
+    redress_platform::idempotency::fingerprint(&bytes)
+}
+
 /// Template variables: names as templates declare them, bounded values.
 pub fn variables(
     given: &std::collections::HashMap<String, String>,
@@ -90,10 +112,10 @@ pub fn variables(
         v.add(field, format!("holds more than {MAX_VARIABLES} variables"));
     }
     for (name, value) in given {
-        if !crate::domain::template::is_variable_name(name) {
+        if crate::domain::template::split_localised(name).is_none() {
             v.add(
                 format!("{field}[{name}]"),
-                "is not a variable name (a-z, 0-9, _)",
+                "is not a variable name (a-z, 0-9, _), optionally localised as <name>@<locale>",
             );
         }
         if value.len() > MAX_VALUE {
@@ -185,5 +207,50 @@ fn attempt(a: &AttemptRow) -> pb::Attempt {
         start_time: Some(wire::timestamp(a.start_time)),
         duration_ms: a.duration_ms,
         template_version: a.template_version,
+    }
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn request(pairs: &[(String, String)]) -> pb::SendMessageRequest {
+        pb::SendMessageRequest {
+            message: Some(pb::Message {
+                recipient: "agents/ana".into(),
+                kind: "crisis.statement".into(),
+                variables: pairs.iter().cloned().collect::<HashMap<_, _>>(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        }
+    }
+
+    fn fingerprint(r: &pb::SendMessageRequest) -> Vec<u8> {
+        fingerprint_with_variables(r, |r| {
+            r.message
+                .as_mut()
+                .map(|m| std::mem::take(&mut m.variables))
+                .unwrap_or_default()
+        })
+    }
+
+    #[test]
+    fn a_request_with_variables_has_one_fingerprint_whatever_the_map_order() {
+        let pairs: Vec<(String, String)> = (0..40)
+            .map(|i| (format!("name_{i}"), format!("value {i}")))
+            .collect();
+        let mut reversed = pairs.clone();
+        reversed.reverse();
+
+        let one = fingerprint(&request(&pairs));
+        let other = fingerprint(&request(&reversed));
+        let mut changed = pairs.clone();
+        changed[3].1 = "another value".into();
+
+        assert_eq!(one, other);
+        assert_ne!(one, fingerprint(&request(&changed)));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message as _;
 use redress_platform::error::{ApiError, FieldViolations};
-use redress_platform::idempotency::{Claim, fingerprint_of, replay, request_id_field};
+use redress_platform::idempotency::{Claim, replay, request_id_field};
 use redress_platform::names;
 use redress_platform::page::{self, Fingerprint};
 use redress_platform::wire::WireEnum;
@@ -62,6 +62,13 @@ impl NotificationApi {
             .flat_map(|t| t.variables.iter().map(String::as_str))
             .collect();
         let mut v = FieldViolations::new();
+        // `<name>@<locale>` localises a declared `<name>`; the plain name
+        // is still required (it is the default for other locales).
+        let base = |name: &str| -> String {
+            crate::domain::template::split_localised(name)
+                .map(|(base, _)| base.to_owned())
+                .unwrap_or_else(|| name.to_owned())
+        };
         for name in &declared {
             if !given.contains_key(*name) {
                 v.add(
@@ -71,7 +78,7 @@ impl NotificationApi {
             }
         }
         for name in given.keys() {
-            if !declared.contains(name.as_str()) {
+            if !declared.contains(base(name).as_str()) {
                 v.add(
                     format!("{field}[{name}]"),
                     "is not a variable of any template of this kind",
@@ -108,7 +115,13 @@ impl NotificationApi {
         caller: &str,
         r: pb::SendMessageRequest,
     ) -> Result<pb::SendMessageResponse, ApiError> {
-        let fingerprint = fingerprint_of(&r, |r| r.request_id.clear());
+        let fingerprint = convert::fingerprint_with_variables(&r, |r| {
+            r.request_id.clear();
+            r.message
+                .as_mut()
+                .map(|m| std::mem::take(&mut m.variables))
+                .unwrap_or_default()
+        });
         let pb::SendMessageRequest {
             message,
             request_id,
