@@ -16,6 +16,7 @@ use redress_proto::crisis::v1 as pb;
 use redress_proto::customers::v1 as cpb;
 use sqlx::PgConnection;
 use tonic::Code;
+use tonic_types::StatusExt as _;
 use uuid::Uuid;
 
 use super::CrisisApi;
@@ -355,12 +356,11 @@ enum Whom {
     Selector(cpb::CustomerSelector),
 }
 
-/// The name among `names` an upstream NOT_FOUND speaks of.
+/// The name among `names` an upstream NOT_FOUND speaks of, from its
+/// AIP-193 `ResourceInfo`.
 fn named_in(status: &tonic::Status, names: &[String]) -> Option<String> {
-    names
-        .iter()
-        .find(|n| status.message().contains(n.as_str()))
-        .cloned()
+    let info = status.get_error_details().resource_info()?.clone();
+    names.iter().find(|n| **n == info.resource_name).cloned()
 }
 
 /// Another service's failure as this service's error: retryable when it is
