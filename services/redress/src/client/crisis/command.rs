@@ -7,10 +7,10 @@ use jiff::Timestamp;
 use redress_platform::wire;
 use redress_proto::crisis::v1 as pb;
 
-use super::show::{print_crises, print_crisis, print_tasks};
+use super::show::{crisis_json, print_crises, print_crisis, print_tasks, task_json};
 use super::{Page, Session, crisis_name, print_next_page, warning_name};
 use crate::client::args::{complaint_name, parse_time, request_id};
-use crate::client::render::print_line;
+use crate::client::render::{Format, print_json, print_line};
 use crate::client::wire_enum::enum_parser;
 
 /// Command verbs.
@@ -203,6 +203,12 @@ pub async fn run(session: &mut Session<'_>, verb: Verb) -> anyhow::Result<()> {
                 .await
                 .map_err(|s| session.fail(s))?
                 .into_inner();
+            if format == Format::Json {
+                return print_json(&serde_json::json!({
+                    "crisis": response.crisis.as_ref().map(crisis_json),
+                    "tasks": response.tasks.iter().map(task_json).collect::<Vec<_>>(),
+                }));
+            }
             print_crisis(format, response.crisis.as_ref())?;
             if !response.tasks.is_empty() {
                 print_tasks(format, &response.tasks)?;
