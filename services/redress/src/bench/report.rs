@@ -362,7 +362,9 @@ impl Report {
             .filter_map(|r| r.early_warning.as_ref())
         {
             out.push_str(&format!(
-                "Early warning: {} of {} bursts of {} complaints raised their spike warning                  ({} missed); from the threshold-crossing complaint to the warning seen:                  p50 {:.0} ms, p90 {:.0} ms, max {:.0} ms\n",
+                "Early warning: {} of {} bursts of {} complaints raised their spike warning ({} missed); \
+                 from the threshold-crossing complaint to the warning seen: \
+                 p50 {:.0} ms, p90 {:.0} ms, max {:.0} ms\n",
                 e.detected,
                 e.rounds,
                 e.burst,
