@@ -14,16 +14,15 @@ use redress_platform::page::{self, Fingerprint, page_args};
 use redress_platform::wire::{timestamp, timestamp_opt};
 use redress_proto::crisis::v1 as pb;
 use redress_proto::customers::v1 as cpb;
-use sqlx::PgConnection;
 use tonic::Code;
 use tonic_types::StatusExt as _;
 use uuid::Uuid;
 
 use super::CrisisApi;
+use super::convert::{known_crisis, open_crisis};
 use crate::linking::{announce_complaints_linked, announce_customers_linked, impact_name};
 use crate::names;
 use crate::store::affected::{self as store, HEAVY, Link, NORMAL};
-use crate::store::crises::{self, Head};
 use crate::store::timeline::{self, NewEntry};
 
 /// The most names one request may link.
@@ -378,29 +377,6 @@ pub(super) fn upstream(service: &'static str, status: &tonic::Status) -> ApiErro
             ApiError::Internal
         }
     }
-}
-
-/// The crisis's head, locked; NOT_FOUND when there is none and
-/// FAILED_PRECONDITION when it is closed.
-pub(super) async fn open_crisis(conn: &mut PgConnection, id: Uuid) -> Result<Head, ApiError> {
-    let head = crises::lock(conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
-    if head.is_closed() {
-        return Err(ApiError::FailedPrecondition {
-            reason: "CRISIS_CLOSED",
-            message: "the crisis is closed and takes no more changes".into(),
-            allowed: vec!["GetCrisis".into()],
-        });
-    }
-    Ok(head)
-}
-
-/// The crisis's head; NOT_FOUND when there is none.
-pub(super) async fn known_crisis(conn: &mut PgConnection, id: Uuid) -> Result<Head, ApiError> {
-    crises::head(conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))
 }
 
 /// Parses 1 to 1000 customer names into distinct ids.

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::domain::crisis::{CrisisState, Priority, RiskLevel, TeamRole};
 use crate::domain::plan::{PlanTask, StoredCadence, TaskFor, TaskState};
 use crate::names;
+use crate::store::crises::{self, Head};
 use crate::store::records::{Review, StatusReport};
 use crate::store::tasks::Task;
 use crate::store::team::Member;
@@ -102,9 +103,34 @@ pub fn require_etag(v: &mut FieldViolations, field: &str, value: &str) {
 pub fn closed() -> ApiError {
     ApiError::FailedPrecondition {
         reason: "CRISIS_CLOSED",
-        message: "the crisis is closed".into(),
-        allowed: vec![],
+        message: "the crisis is closed and takes no more changes".into(),
+        allowed: vec!["GetCrisis".into()],
     }
+}
+
+/// The crisis's head, unlocked; NOT_FOUND when there is none.
+pub async fn known_crisis(conn: &mut PgConnection, id: Uuid) -> Result<Head, ApiError> {
+    crises::head(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))
+}
+
+/// The crisis's head, locked for the rest of the transaction; NOT_FOUND
+/// when there is none.
+pub async fn locked_crisis(conn: &mut PgConnection, id: Uuid) -> Result<Head, ApiError> {
+    crises::lock(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))
+}
+
+/// The crisis's head, locked, for a change: NOT_FOUND when there is none,
+/// CRISIS_CLOSED when it is over.
+pub async fn open_crisis(conn: &mut PgConnection, id: Uuid) -> Result<Head, ApiError> {
+    let head = locked_crisis(conn, id).await?;
+    if head.is_closed() {
+        return Err(closed());
+    }
+    Ok(head)
 }
 
 /// A timestamp for the wire.

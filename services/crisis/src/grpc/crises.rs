@@ -19,7 +19,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::CrisisApi;
-use super::convert::{self, closed, crisis_name, text};
+use super::convert::{self, closed, crisis_name, locked_crisis, open_crisis, text};
 use crate::domain::crisis::{self, CrisisState, TeamRole};
 use crate::domain::plan::{self, Holder, PlanTask};
 use crate::domain::warning::{self, Action};
@@ -452,9 +452,7 @@ impl CrisisApi {
         let actor = caller.acting_subject().to_owned();
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        store::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
+        locked_crisis(&mut tx, id).await?;
         let c = store::get(&mut tx, id).await?.ok_or(ApiError::Internal)?;
         convert::check_etag(&r.etag, c.version)?;
         if c.state == "closed" {
@@ -549,9 +547,7 @@ impl CrisisApi {
         let actor = caller.acting_subject().to_owned();
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let head = store::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
+        let head = locked_crisis(&mut tx, id).await?;
         let c = store::get(&mut tx, id).await?.ok_or(ApiError::Internal)?;
         convert::check_etag(&r.etag, c.version)?;
         let from = crate::store::code(&head.state, "crisis state", CrisisState::from_code)?;
@@ -654,12 +650,7 @@ impl CrisisApi {
             Ok(claim) => claim,
             Err(answer) => return Ok(answer),
         };
-        let head = store::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
-        if head.is_closed() {
-            return Err(closed());
-        }
+        let head = open_crisis(&mut tx, id).await?;
         let mut previous = String::new();
         if role.is_single()
             && let Some(holder) = team::holder(&mut tx, id, role.code()).await?
@@ -751,12 +742,7 @@ impl CrisisApi {
         let actor = caller.acting_subject().to_owned();
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let head = store::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
-        if head.is_closed() {
-            return Err(closed());
-        }
+        let head = open_crisis(&mut tx, id).await?;
         let held = team::roles_of(&mut tx, id, &subject).await?;
         let leaving: Vec<&String> = held
             .iter()

@@ -19,14 +19,14 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::CrisisApi;
-use super::convert::{self, closed, crisis_name, text};
+use super::convert::{self, closed, crisis_name, known_crisis, locked_crisis, open_crisis, text};
 use super::crises::COMMAND;
 use crate::domain::plan::{
     MAX_TASK_TITLE, PlanTask, PriorityCode, StoredCadence, TaskFor, TaskState,
 };
 use crate::events::{self, types};
 use crate::names;
-use crate::store::crises::{self as crises, Head};
+use crate::store::crises::Head;
 use crate::store::plans::{self, Template};
 use crate::store::tasks::{self, NewTask, Task};
 use crate::store::timeline::{self, NewEntry};
@@ -395,12 +395,7 @@ impl CrisisApi {
             Ok(claim) => claim,
             Err(answer) => return Ok(answer),
         };
-        let head = crises::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
-        if head.is_closed() {
-            return Err(closed());
-        }
+        let head = open_crisis(&mut tx, id).await?;
         let task_id = Uuid::now_v7();
         self.add_task(
             &mut tx,
@@ -438,9 +433,7 @@ impl CrisisApi {
         id: Uuid,
         name: &str,
     ) -> Result<(Head, Task), ApiError> {
-        let head = crises::lock(conn, crisis)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(crisis)))?;
+        let head = locked_crisis(conn, crisis).await?;
         let task = tasks::get(conn, crisis, id, true)
             .await?
             .ok_or_else(|| ApiError::not_found("CrisisTask", name.to_owned()))?;
@@ -606,9 +599,7 @@ impl CrisisApi {
             return Err(ApiError::Internal);
         };
         let mut conn = self.pool.acquire().await?;
-        crises::head(&mut conn, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
+        known_crisis(&mut conn, id).await?;
         let rows = tasks::list(&mut conn, id, &states, after, i64::from(size) + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |t| page::encode_time_id(t.due_time, t.id));

@@ -20,7 +20,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::CrisisApi;
-use super::convert::{self, closed, crisis_name, text};
+use super::convert::{self, closed, crisis_name, known_crisis, locked_crisis, open_crisis, text};
 use super::crises::COMMAND;
 use crate::events::{self, types};
 use crate::names;
@@ -82,9 +82,7 @@ impl CrisisApi {
             return Err(ApiError::Internal);
         };
         let mut conn = self.pool.acquire().await?;
-        crises::head(&mut conn, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
+        known_crisis(&mut conn, id).await?;
         let rows = timeline::list(&mut conn, id, after.unwrap_or(0), i64::from(size) + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |e| encode_sequence(e.sequence));
@@ -116,9 +114,7 @@ impl CrisisApi {
                 Ok(claim) => claim,
                 Err(answer) => return Ok(answer),
             };
-        let head = crises::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
+        let head = locked_crisis(&mut tx, id).await?;
         if !caller.has_any(COMMAND) && !team::is_member(&mut tx, id, &actor).await? {
             return Err(ApiError::PermissionDenied {
                 reason: "NOT_TEAM_MEMBER",
@@ -197,12 +193,7 @@ impl CrisisApi {
             Ok(claim) => claim,
             Err(answer) => return Ok(answer),
         };
-        let head = crises::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
-        if head.is_closed() {
-            return Err(closed());
-        }
+        let head = open_crisis(&mut tx, id).await?;
         let report = StatusReport {
             id: Uuid::now_v7(),
             crisis_id: id,
@@ -264,9 +255,7 @@ impl CrisisApi {
             return Err(ApiError::Internal);
         };
         let mut conn = self.pool.acquire().await?;
-        crises::head(&mut conn, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
+        known_crisis(&mut conn, id).await?;
         let rows = records::list_status_reports(&mut conn, id, after, i64::from(size) + 1).await?;
         let (rows, next_page_token) = page::next_page(rows, size, fp, |r| {
             page::encode_time_id(r.create_time, r.id)
@@ -424,9 +413,7 @@ impl CrisisApi {
         let actor = caller.acting_subject().to_owned();
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let head = crises::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Crisis", names::crisis(id)))?;
+        let head = locked_crisis(&mut tx, id).await?;
         let current = records::get_review(&mut tx, id, true).await?;
         match &current {
             None if !given.etag.is_empty() => convert::check_etag(&given.etag, 0)?,

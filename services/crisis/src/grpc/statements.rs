@@ -17,7 +17,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::CrisisApi;
-use super::affected::{decode_time_id, known_crisis, open_crisis};
+use super::affected::decode_time_id;
+use super::convert::{closed, known_crisis, open_crisis};
 use crate::domain::statement::{
     self as domain, Audience, MAX_REPORT, StatementState, Variant, Variants, check_text,
 };
@@ -658,14 +659,6 @@ fn not_draft(current: &Statement) -> ApiError {
             current.state.code()
         ),
         allowed: current.state.allowed(),
-    }
-}
-
-fn closed() -> ApiError {
-    ApiError::FailedPrecondition {
-        reason: "CRISIS_CLOSED",
-        message: "the crisis is closed and takes no more changes".into(),
-        allowed: vec!["GetCrisis".into()],
     }
 }
 
