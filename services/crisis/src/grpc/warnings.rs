@@ -391,11 +391,8 @@ impl CrisisApi {
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
         let before = lock(&mut tx, id).await?;
-        if !etag.is_empty() && etag != before.etag() {
-            return Err(ApiError::Aborted {
-                reason: "ETAG_MISMATCH",
-                message: "the warning changed since it was read; read it again and retry".into(),
-            });
+        if !etag.is_empty() {
+            super::convert::check_etag(etag, before.version)?;
         }
         let from = before.state.at(before.snooze_until, now);
         let to = warning::act(from, action)?;
