@@ -11,6 +11,9 @@ use tonic::Status;
 use tonic_types::StatusExt as _;
 use uuid::Uuid;
 
+// Not every test binary reads every detail (as `dead_code` is allowed above).
+#[allow(unused_imports)]
+pub use super::status::reason;
 use super::{TestApp, cpb, kpb};
 
 /// Writes a crisis in state `responding` with `scope` (CrisisScope as JSON)
@@ -138,15 +141,6 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{what} did not happen within {deadline:?}");
-}
-
-/// The `ErrorInfo.reason` of a status.
-pub fn reason(status: &Status) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|info| info.reason.clone())
-        .unwrap_or_else(|| panic!("an ErrorInfo in {status:?}"))
 }
 
 /// The fields of a status's field violations.

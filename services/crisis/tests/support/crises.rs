@@ -5,10 +5,12 @@
 use std::time::Duration;
 
 use redress_platform::auth::Role;
-use tonic::{Code, Status};
-use tonic_types::StatusExt as _;
+use tonic::Status;
 
-use super::{Client, DOMAIN, TestApp, cpb, kpb, pb};
+// Not every test binary reads every detail (as `dead_code` is allowed above).
+#[allow(unused_imports)]
+pub use super::status::{allowed, assert_invalid, assert_status, reason};
+use super::{Client, TestApp, cpb, kpb, pb};
 
 /// A fresh request id.
 pub fn request_id() -> String {
@@ -109,51 +111,6 @@ pub fn holders(crisis: &pb::Crisis, role: pb::TeamRole) -> Vec<String> {
         .filter(|m| m.role == role as i32)
         .map(|m| m.subject.clone())
         .collect()
-}
-
-/// The `ErrorInfo.reason` of a status, checking its domain.
-pub fn reason(status: &Status) -> String {
-    let info = status
-        .get_error_details()
-        .error_info()
-        .cloned()
-        .unwrap_or_else(|| panic!("an ErrorInfo in {status:?}"));
-    assert_eq!(info.domain, DOMAIN, "{status:?}");
-    info.reason
-}
-
-/// The allowed next steps in a FAILED_PRECONDITION.
-pub fn allowed(status: &Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .precondition_failure()
-        .map(|p| p.violations.iter().map(|v| v.subject.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// Asserts `code` and `ErrorInfo.reason`.
-pub fn assert_status(status: &Status, code: Code, expected_reason: &str) {
-    assert_eq!(status.code(), code, "{status:?}");
-    assert_eq!(reason(status), expected_reason, "{status:?}");
-}
-
-/// Asserts INVALID_ARGUMENT with exactly a violation for each of `fields`.
-pub fn assert_invalid(status: &Status, fields: &[&str]) {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let mut got: Vec<String> = status
-        .get_error_details()
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    got.sort();
-    let mut want: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
-    want.sort();
-    assert_eq!(got, want, "{status:?}");
 }
 
 /// Waits (up to 20 s) until the crisis feed holds an event of

@@ -326,4 +326,5 @@ impl TestApp {
 }
 pub mod affected;
 pub mod crises;
+pub mod status;
 pub mod warnings;

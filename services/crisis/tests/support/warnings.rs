@@ -3,14 +3,14 @@
 //! waiting for the crisis service's detector to have taken them in, and
 //! reading warnings and error details.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use redress_platform::auth::Role;
-use tonic::{Code, Status};
-use tonic_types::StatusExt as _;
 
-use super::{Client, ComplaintsClient, DOMAIN, Settings, TestApp, cpb, kpb, pb, test_settings};
+// Not every test binary reads every detail (as `dead_code` is allowed above).
+#[allow(unused_imports)]
+pub use super::status::{allowed, assert_invalid, assert_status, reason};
+use super::{Client, ComplaintsClient, Settings, TestApp, cpb, kpb, pb, test_settings};
 
 /// The category the tests complain in (one of the complaints service's
 /// default categories).
@@ -173,50 +173,4 @@ pub async fn wait_events(app: &TestApp, event_type: &str, subject: &str, at_leas
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{seen} {event_type} events about {subject}, wanted {at_least}");
-}
-
-/// The `ErrorInfo.reason` of a status, checking its domain.
-pub fn reason(status: &Status) -> String {
-    let info = status
-        .get_error_details()
-        .error_info()
-        .cloned()
-        .unwrap_or_else(|| panic!("an ErrorInfo in {status:?}"));
-    assert_eq!(info.domain, DOMAIN, "{status:?}");
-    info.reason
-}
-
-/// Asserts `code` and `ErrorInfo.reason`.
-pub fn assert_status(status: &Status, code: Code, expected_reason: &str) {
-    assert_eq!(status.code(), code, "{status:?}");
-    assert_eq!(reason(status), expected_reason, "{status:?}");
-}
-
-/// The allowed next steps of a FAILED_PRECONDITION.
-pub fn allowed(status: &Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .precondition_failure()
-        .map(|p| p.violations.iter().map(|v| v.subject.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// Asserts INVALID_ARGUMENT with one violation for each of `fields` and no
-/// others.
-pub fn assert_invalid(status: &Status, fields: &[&str]) {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let got: Vec<String> = status
-        .get_error_details()
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    let unique: BTreeSet<&str> = got.iter().map(String::as_str).collect();
-    assert_eq!(unique.len(), got.len(), "a field reported twice: {got:?}");
-    let expected: BTreeSet<&str> = fields.iter().copied().collect();
-    assert_eq!(unique, expected, "{status:?}");
 }
