@@ -10,15 +10,18 @@
 //! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); the exporter and SDK read the other
 //! standard `OTEL_*` variables themselves (headers, timeout, sampler, batch
 //! sizes, resource attributes), and `OTEL_SERVICE_NAME` overrides the name a
-//! service passes in. RPC spans (target [`RPC_SPAN_TARGET`]) always reach the
+//! service passes in. Metrics ([`metrics`]) are exported the same way. RPC spans (target [`RPC_SPAN_TARGET`]) always reach the
 //! trace layer whatever the log filter says, so a quiet log level never
 //! breaks a trace.
+
+mod metrics;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{KeyValue, global};
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde::Deserialize;
@@ -28,6 +31,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{Layer as _, Registry};
 
 pub use crate::grpc::trace::RPC_SPAN_TARGET;
+pub use metrics::{install_for_tests, meter, metrics_exported, sample_every};
 
 /// Set once the process-wide subscriber belongs to us.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
@@ -81,33 +85,52 @@ pub enum TelemetryError {
     /// needs one.
     #[error("OTLP export needs a Tokio runtime: call telemetry::init inside one")]
     NoRuntime,
-    /// The OTLP exporter could not be built from the `OTEL_*` variables.
-    #[error("cannot build the OTLP span exporter")]
+    /// An OTLP exporter could not be built from the `OTEL_*` variables.
+    #[error("cannot build the OTLP exporter")]
     Exporter(#[from] opentelemetry_otlp::ExporterBuildError),
-    /// Spans could not be flushed or the provider shut down.
-    #[error("cannot shut the tracer provider down")]
+    /// Spans or metrics could not be flushed or a provider shut down.
+    #[error("cannot shut the tracer or meter provider down")]
     Shutdown(#[from] opentelemetry_sdk::error::OTelSdkError),
 }
 
-/// Keeps the tracer provider alive; shut it down (or drop it) at exit to
-/// flush spans not yet exported. Hold it for the life of the process.
+/// Keeps the tracer and meter providers alive; shut it down (or drop it) at
+/// exit to flush spans and metrics not yet exported. Hold it for the life of
+/// the process.
 #[derive(Debug)]
 #[must_use = "dropping the guard shuts tracing down"]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    meters: Option<SdkMeterProvider>,
 }
 
 impl TelemetryGuard {
-    /// Flushes pending spans and shuts the provider down, off the async
-    /// threads (the batch exporter blocks).
+    /// A guard that owns nothing.
+    fn inert() -> Self {
+        Self {
+            provider: None,
+            meters: None,
+        }
+    }
+
+    /// Flushes pending spans and metrics and shuts the providers down, off
+    /// the async threads (the exporters block).
     pub async fn shutdown(mut self) -> Result<(), TelemetryError> {
-        let Some(provider) = self.provider.take() else {
+        let provider = self.provider.take();
+        let meters = self.meters.take();
+        if provider.is_none() && meters.is_none() {
             return Ok(());
+        }
+        let shutdown = move || -> Result<(), TelemetryError> {
+            let metrics = meters.map_or(Ok(()), |meters| meters.shutdown());
+            let traces = provider.map_or(Ok(()), |provider| provider.shutdown());
+            metrics?;
+            traces?;
+            Ok(())
         };
-        match tokio::task::spawn_blocking(move || provider.shutdown()).await {
-            Ok(result) => result.map_err(TelemetryError::from),
+        match tokio::task::spawn_blocking(shutdown).await {
+            Ok(result) => result,
             Err(join_error) => {
-                tracing::error!(error = %join_error, "tracer shutdown task failed");
+                tracing::error!(error = %join_error, "telemetry shutdown task failed");
                 Ok(())
             }
         }
@@ -116,13 +139,20 @@ impl TelemetryGuard {
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        let Some(provider) = self.provider.take() else {
+        let provider = self.provider.take();
+        let meters = self.meters.take();
+        if provider.is_none() && meters.is_none() {
             return;
-        };
+        }
         // Best effort. Shutting down blocks on the export, which may need the
         // runtime this thread drives: never block a current-thread runtime.
         let shutdown = move || {
-            let _ = provider.shutdown();
+            if let Some(meters) = meters {
+                let _ = meters.shutdown();
+            }
+            if let Some(provider) = provider {
+                let _ = provider.shutdown();
+            }
         };
         match tokio::runtime::Handle::try_current() {
             Err(_) => shutdown(),
@@ -156,10 +186,11 @@ pub fn init(
     };
     let log_filter = parse_filter(&directives)?;
     if INSTALLED.load(Ordering::SeqCst) {
-        return Ok(TelemetryGuard { provider: None });
+        return Ok(TelemetryGuard::inert());
     }
 
-    let provider = tracer_provider(service_name)?;
+    let resource = resource(service_name);
+    let provider = tracer_provider(resource.clone())?;
     let tracer = provider.tracer("redress");
     let trace_filter = parse_filter(&directives)?
         .or(Targets::new().with_target(RPC_SPAN_TARGET, LevelFilter::INFO));
@@ -188,12 +219,14 @@ pub fn init(
         .is_err()
     {
         let _ = provider.shutdown();
-        return Ok(TelemetryGuard { provider: None });
+        return Ok(TelemetryGuard::inert());
     }
     INSTALLED.store(true, Ordering::SeqCst);
     global::set_tracer_provider(provider.clone());
+    let meters = metrics::install(resource)?;
     Ok(TelemetryGuard {
         provider: Some(provider),
+        meters,
     })
 }
 
@@ -218,23 +251,27 @@ fn export_requested() -> bool {
     .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()))
 }
 
-/// A provider that gives spans trace ids, and exports them in batches over
-/// OTLP/gRPC when asked to.
-fn tracer_provider(service_name: &str) -> Result<SdkTracerProvider, TelemetryError> {
+/// The process's resource: `service.name` from `OTEL_SERVICE_NAME` (or
+/// `OTEL_RESOURCE_ATTRIBUTES`) when set, else `service_name`.
+fn resource(service_name: &str) -> Resource {
     // The default builder reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
     // and falls back to `unknown_service`; only then is our name used.
     let detected = Resource::builder().build();
     let named = detected
         .get(&opentelemetry::Key::from_static_str("service.name"))
         .is_some_and(|name| !name.as_str().starts_with("unknown_service"));
-    let resource = if named {
+    if named {
         detected
     } else {
         Resource::builder()
             .with_attribute(KeyValue::new("service.name", service_name.to_owned()))
             .build()
-    };
+    }
+}
 
+/// A provider that gives spans trace ids, and exports them in batches over
+/// OTLP/gRPC when asked to.
+fn tracer_provider(resource: Resource) -> Result<SdkTracerProvider, TelemetryError> {
     let mut builder = SdkTracerProvider::builder().with_resource(resource);
     if export_requested() {
         if tokio::runtime::Handle::try_current().is_err() {
