@@ -14,18 +14,27 @@
 //! Propagation goes through the global propagator and the
 //! `tracing-opentelemetry` layer that [`crate::telemetry::init`] installs;
 //! without them spans are still logged but carry no trace context.
+//!
+//! The same layer measures every call: `rpc.server.call.duration` and
+//! `rpc.client.call.duration` histograms (seconds, from the request to the
+//! status, so a stream counts its whole life) with `rpc.system`,
+//! `rpc.service`, `rpc.method` and `rpc.grpc.status_code`. A call whose
+//! response ends without a status (the peer went away) counts as
+//! `CANCELLED`; one that failed below gRPC has `error.type` instead.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use opentelemetry::global;
+use opentelemetry::metrics::{Histogram, Meter};
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry::{KeyValue, global};
 use tonic::Code;
 use tower::{Layer, Service};
 use tracing::Span;
@@ -175,21 +184,56 @@ fn grpc_status(headers: &HeaderMap) -> Option<Code> {
         .map(|value| Code::from_bytes(value.as_bytes()))
 }
 
-/// A layer giving every RPC through it a span; see the module documentation.
-#[derive(Clone, Copy, Debug)]
+/// Bucket boundaries of the call duration histograms, in seconds: the
+/// semantic conventions' advice for RPC and HTTP durations.
+const DURATION_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// The call duration histogram of one side, from `meter`.
+fn duration_histogram(side: Side, meter: &Meter) -> Histogram<f64> {
+    let (name, description) = match side {
+        Side::Server => (
+            "rpc.server.call.duration",
+            "How long this service took to answer a call, to its status",
+        ),
+        Side::Client => (
+            "rpc.client.call.duration",
+            "How long a call to another service took, to its status",
+        ),
+    };
+    meter
+        .f64_histogram(name)
+        .with_unit("s")
+        .with_description(description)
+        .with_boundaries(DURATION_BUCKETS.to_vec())
+        .build()
+}
+
+/// A layer giving every RPC through it a span and a duration measurement;
+/// see the module documentation.
+#[derive(Clone, Debug)]
 pub struct RpcTraceLayer {
     side: Side,
+    duration: Histogram<f64>,
 }
 
 impl RpcTraceLayer {
     /// For servers: continue the caller's trace, answer with `traceparent`.
     pub fn server() -> Self {
-        Self { side: Side::Server }
+        Self::new(Side::Server, &crate::telemetry::meter())
     }
 
     /// For clients: send `traceparent` for a client span.
     pub fn client() -> Self {
-        Self { side: Side::Client }
+        Self::new(Side::Client, &crate::telemetry::meter())
+    }
+
+    fn new(side: Side, meter: &Meter) -> Self {
+        Self {
+            side,
+            duration: duration_histogram(side, meter),
+        }
     }
 }
 
@@ -200,6 +244,7 @@ impl<S> Layer<S> for RpcTraceLayer {
         RpcTrace {
             inner,
             side: self.side,
+            duration: self.duration.clone(),
         }
     }
 }
@@ -209,6 +254,47 @@ impl<S> Layer<S> for RpcTraceLayer {
 pub struct RpcTrace<S> {
     inner: S,
     side: Side,
+    duration: Histogram<f64>,
+}
+
+/// One call's duration measurement, taken once its status is known.
+struct Timing {
+    start: Instant,
+    histogram: Histogram<f64>,
+    /// `rpc.system`, `rpc.service`, `rpc.method`.
+    attributes: Vec<KeyValue>,
+}
+
+impl Timing {
+    fn start(histogram: Histogram<f64>, service: &str, method: &str) -> Self {
+        Self {
+            start: Instant::now(),
+            histogram,
+            attributes: vec![
+                KeyValue::new("rpc.system", "grpc"),
+                KeyValue::new("rpc.service", service.to_owned()),
+                KeyValue::new("rpc.method", method.to_owned()),
+            ],
+        }
+    }
+
+    /// Records the call as ended with `code`.
+    fn status(mut self, code: Code) {
+        self.attributes
+            .push(KeyValue::new("rpc.grpc.status_code", code as i64));
+        self.record();
+    }
+
+    /// Records the call as failed below gRPC (no status at all).
+    fn failed(mut self) {
+        self.attributes.push(KeyValue::new("error.type", "_OTHER"));
+        self.record();
+    }
+
+    fn record(self) {
+        self.histogram
+            .record(self.start.elapsed().as_secs_f64(), &self.attributes);
+    }
 }
 
 impl<S, B, ResB> Service<Request<B>> for RpcTrace<S>
@@ -225,6 +311,8 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let (service, method) = rpc_name(request.uri().path());
+        let timing = Timing::start(self.duration.clone(), service, method);
         let span = rpc_span(self.side, request.uri().path());
         match self.side {
             Side::Server => {
@@ -242,6 +330,7 @@ where
             inner,
             span: Some(span),
             side: self.side,
+            timing: Some(timing),
         }
     }
 }
@@ -253,6 +342,7 @@ pin_project_lite::pin_project! {
         inner: F,
         span: Option<Span>,
         side: Side,
+        timing: Option<Timing>,
     }
 }
 
@@ -277,24 +367,36 @@ where
             return Poll::Pending;
         };
         let side = *this.side;
+        let timing = this.timing.take();
         Poll::Ready(match result {
             Ok(mut response) => {
                 if side == Side::Server {
                     inject_context(&span, response.headers_mut());
                 }
                 let status = grpc_status(response.headers());
-                if let Some(code) = status {
-                    record_status(&span, side, code);
-                }
+                let timing = match (status, timing) {
+                    (Some(code), timing) => {
+                        record_status(&span, side, code);
+                        if let Some(timing) = timing {
+                            timing.status(code);
+                        }
+                        None
+                    }
+                    (None, timing) => timing,
+                };
                 Ok(response.map(|inner| TracedBody {
                     inner,
                     span,
                     side,
                     recorded: status.is_some(),
+                    timing,
                 }))
             }
             Err(error) => {
                 span.record("otel.status_code", "error");
+                if let Some(timing) = timing {
+                    timing.failed();
+                }
                 Err(error)
             }
         })
@@ -310,6 +412,17 @@ pin_project_lite::pin_project! {
         span: Span,
         side: Side,
         recorded: bool,
+        // The call's measurement until its status is known.
+        timing: Option<Timing>,
+    }
+
+    impl<B> PinnedDrop for TracedBody<B> {
+        fn drop(this: Pin<&mut Self>) {
+            // Ended without a status: the peer went away mid-call.
+            if let Some(timing) = this.project().timing.take() {
+                timing.status(Code::Cancelled);
+            }
+        }
     }
 }
 
@@ -322,6 +435,7 @@ impl<B: Default> Default for TracedBody<B> {
             span: Span::none(),
             side: Side::Client,
             recorded: true,
+            timing: None,
         }
     }
 }
@@ -347,10 +461,16 @@ impl<B: HttpBody> HttpBody for TracedBody<B> {
                 if let Some(code) = frame.trailers_ref().and_then(grpc_status) {
                     record_status(this.span, *this.side, code);
                     *this.recorded = true;
+                    if let Some(timing) = this.timing.take() {
+                        timing.status(code);
+                    }
                 }
             }
             Some(Err(_)) => {
                 this.span.record("otel.status_code", "error");
+                if let Some(timing) = this.timing.take() {
+                    timing.failed();
+                }
             }
             _ => {}
         }
@@ -486,6 +606,84 @@ mod tests {
         assert!(recorded.has("otel.kind", "client"));
         assert!(recorded.has("rpc.grpc.status_code", "5"));
         assert!(recorded.has("otel.status_code", "error"));
+    }
+
+    /// The data points of `rpc.server.call.duration` a provider recorded,
+    /// as (attributes, count).
+    fn recorded_durations(
+        provider: &opentelemetry_sdk::metrics::SdkMeterProvider,
+        exporter: &opentelemetry_sdk::metrics::InMemoryMetricExporter,
+    ) -> Vec<(Vec<(String, String)>, u64)> {
+        use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+        provider.force_flush().expect("flushed");
+        let mut points = Vec::new();
+        for resource in exporter.get_finished_metrics().expect("metrics") {
+            for scope in resource.scope_metrics() {
+                for metric in scope.metrics() {
+                    if metric.name() != "rpc.server.call.duration" {
+                        continue;
+                    }
+                    let AggregatedMetrics::F64(MetricData::Histogram(histogram)) = metric.data()
+                    else {
+                        panic!("a histogram of f64");
+                    };
+                    for point in histogram.data_points() {
+                        let mut attributes: Vec<(String, String)> = point
+                            .attributes()
+                            .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+                            .collect();
+                        attributes.sort();
+                        points.push((attributes, point.count()));
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    #[test]
+    fn a_server_call_is_measured_by_method_and_status() {
+        let exporter = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+            .with_reader(
+                opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone()).build(),
+            )
+            .build();
+        let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "test");
+        let inner = tower::service_fn(|request: Request<()>| async move {
+            let status = if request.uri().path().ends_with("Missing") {
+                Status::not_found("no such thing")
+            } else {
+                Status::ok("")
+            };
+            Ok::<_, Infallible>(status.into_http::<Body>())
+        });
+        let mut service = RpcTraceLayer::new(Side::Server, &meter).layer(inner);
+        for path in [
+            "/redress.x.v1.XService/Missing",
+            "/redress.x.v1.XService/Missing",
+            "/redress.x.v1.XService/Get",
+        ] {
+            futures::executor::block_on(service.call(request(path))).expect("infallible");
+        }
+
+        let points = recorded_durations(&provider, &exporter);
+        let expect = |method: &str, code: &str| {
+            let mut attributes: Vec<(String, String)> = [
+                ("rpc.grpc.status_code", code),
+                ("rpc.method", method),
+                ("rpc.service", "redress.x.v1.XService"),
+                ("rpc.system", "grpc"),
+            ]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+            attributes.sort();
+            attributes
+        };
+        assert_eq!(points.len(), 2, "{points:?}");
+        assert!(points.contains(&(expect("Missing", "5"), 2)), "{points:?}");
+        assert!(points.contains(&(expect("Get", "0"), 1)), "{points:?}");
     }
 
     #[test]

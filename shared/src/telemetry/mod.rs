@@ -12,8 +12,10 @@
 //! sizes, resource attributes), and `OTEL_SERVICE_NAME` overrides the name a
 //! service passes in. Metrics ([`metrics`]) are exported the same way. RPC spans (target [`RPC_SPAN_TARGET`]) always reach the
 //! trace layer whatever the log filter says, so a quiet log level never
-//! breaks a trace.
+//! breaks a trace. Every SQL statement run inside a trace becomes a database
+//! span ([`db`]).
 
+mod db;
 mod metrics;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +33,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{Layer as _, Registry};
 
 pub use crate::grpc::trace::RPC_SPAN_TARGET;
+pub use db::{DbSpans, SQLX_QUERY_TARGET};
 pub use metrics::{install_for_tests, meter, metrics_exported, sample_every};
 
 /// Set once the process-wide subscriber belongs to us.
@@ -197,6 +200,10 @@ pub fn init(
     let trace_layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
         .with_filter(trace_filter);
+    // Every statement sqlx reports reaches the database span layer, whatever
+    // the log filter says (sqlx reports only when someone listens).
+    let db_layer = db::DbSpans::new(&provider)
+        .with_filter(Targets::new().with_target(db::SQLX_QUERY_TARGET, LevelFilter::TRACE));
     let log_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
@@ -215,6 +222,7 @@ pub fn init(
     if Registry::default()
         .with(log_layer)
         .with(trace_layer)
+        .with(db_layer)
         .try_init()
         .is_err()
     {
