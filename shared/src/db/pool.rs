@@ -1,9 +1,15 @@
 //! A service's connection pool, confined to its schema: every connection
 //! starts with `search_path` set to the schema alone, names itself
 //! `redress-<schema>` in `pg_stat_activity`, and carries a statement timeout.
+//!
+//! Every pool reports its use as the semantic conventions' database client
+//! metrics, with `db.client.connection.pool.name` = `redress-<schema>`:
+//! `db.client.connection.count` by `db.client.connection.state` (`idle`,
+//! `used`) and `db.client.connection.max`, read when metrics are collected.
 
 use std::time::Duration;
 
+use opentelemetry::KeyValue;
 use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
@@ -66,7 +72,7 @@ pub async fn connect_with(
             ),
         ]);
     let max = settings.max_connections.max(1);
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(max)
         .min_connections(settings.min_connections.min(max))
         .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
@@ -76,7 +82,50 @@ pub async fn connect_with(
         .map_err(|source| DbError::Connect {
             schema: schema.to_owned(),
             source,
+        })?;
+    observe(&pool, &format!("redress-{schema}"), max);
+    Ok(pool)
+}
+
+/// Reports `pool`'s connections in use and idle, and its maximum, on every
+/// metrics collection until it is closed (with no meter provider installed
+/// the callbacks are dropped at once).
+fn observe(pool: &PgPool, name: &str, max: u32) {
+    let meter = crate::telemetry::meter();
+    let pool_name = KeyValue::new("db.client.connection.pool.name", name.to_owned());
+    let counted = pool.clone();
+    let attributes = pool_name.clone();
+    meter
+        .i64_observable_up_down_counter("db.client.connection.count")
+        .with_unit("{connection}")
+        .with_description("Connections open in the pool, by state")
+        .with_callback(move |observer| {
+            if counted.is_closed() {
+                return;
+            }
+            let open = i64::from(counted.size());
+            let idle = i64::try_from(counted.num_idle()).unwrap_or(i64::MAX);
+            let state = |value: &'static str| {
+                [
+                    attributes.clone(),
+                    KeyValue::new("db.client.connection.state", value),
+                ]
+            };
+            observer.observe(idle, &state("idle"));
+            observer.observe((open - idle).max(0), &state("used"));
         })
+        .build();
+    let limited = pool.clone();
+    meter
+        .i64_observable_up_down_counter("db.client.connection.max")
+        .with_unit("{connection}")
+        .with_description("Most connections the pool may open")
+        .with_callback(move |observer| {
+            if !limited.is_closed() {
+                observer.observe(i64::from(max), std::slice::from_ref(&pool_name));
+            }
+        })
+        .build();
 }
 
 #[cfg(test)]

@@ -99,11 +99,7 @@ impl DbSpans {
         let dispatch = self.dispatch.get()?.upgrade()?;
         let current = dispatch.current_span();
         let context = tracing_opentelemetry::get_otel_context(current.id()?, &dispatch)?;
-        context
-            .span()
-            .span_context()
-            .is_valid()
-            .then_some(context)
+        context.span().span_context().is_valid().then_some(context)
     }
 }
 
