@@ -9,7 +9,8 @@
 //! bodies, and no metadata but the trace ids. The status code is taken from
 //! the response headers for a trailers-only answer and otherwise from the
 //! trailers, and a span stays open until its response body has ended, so a
-//! stream's span lasts as long as the stream.
+//! stream's span lasts as long as the stream (though a server stream's own
+//! work, done as its body is polled, is not traced under it).
 //!
 //! Propagation goes through the global propagator and the
 //! `tracing-opentelemetry` layer that [`crate::telemetry::init`] installs;
@@ -455,7 +456,15 @@ impl<B: HttpBody> HttpBody for TracedBody<B> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
-        let frame = std::task::ready!(this.span.in_scope(|| this.inner.poll_frame(cx)));
+        // A server's response body is where a streaming handler does its
+        // work (a feed watch polls its database for as long as the client
+        // stays). That work runs outside the call's span: a stream that
+        // lasts days must not gather a child span per poll into one
+        // endless trace. A unary handler's work is done before its body.
+        let frame = std::task::ready!(match this.side {
+            Side::Server => this.inner.poll_frame(cx),
+            Side::Client => this.span.in_scope(|| this.inner.poll_frame(cx)),
+        });
         match &frame {
             Some(Ok(frame)) if !*this.recorded => {
                 if let Some(code) = frame.trailers_ref().and_then(grpc_status) {
