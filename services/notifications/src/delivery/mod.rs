@@ -21,6 +21,7 @@
 
 mod choose;
 pub mod recipients;
+mod trace;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use jiff::{SignedDuration, Timestamp};
 use redress_platform::clock::SharedClock;
 use serde_json::Value;
 use sqlx::PgPool;
+use tracing::Instrument as _;
 
 pub use choose::choose;
 
@@ -179,7 +181,15 @@ impl Worker {
         let sent: Vec<Finished> = futures::stream::iter(going)
             .map(|go| {
                 let templates = templates.clone();
-                async move { self.attempt_all(go, &templates, send_by).await }
+                let span = trace::span(&go.claimed);
+                async move {
+                    let finished = self
+                        .attempt_all(go, &templates, send_by)
+                        .instrument(span.clone())
+                        .await;
+                    trace::record(&span, &finished);
+                    finished
+                }
             })
             .buffer_unordered(self.settings.send_concurrency as usize)
             .collect()

@@ -50,7 +50,8 @@ fn codes(channels: &[Channel]) -> Vec<String> {
 }
 
 /// Queues messages due at `now`; a message whose dedupe key is already
-/// taken is skipped. Returns how many were queued.
+/// taken is skipped. Returns how many were queued. A message not of a
+/// broadcast remembers the trace it was queued in, for its delivery's span.
 pub async fn enqueue(
     conn: &mut PgConnection,
     messages: &[NewMessage],
@@ -86,14 +87,15 @@ pub async fn enqueue(
         broadcasts.push(m.broadcast_id);
         creators.push(m.created_by.as_str());
     }
+    let origin = redress_platform::grpc::current_traceparent();
     let done = sqlx::query(
         "INSERT INTO messages (id, dedupe_key, recipient, kind, category, critical, priority,
                                variables, channels, complaint_id, broadcast_id, state, due_time,
-                               created_by, create_time, update_time)
+                               created_by, create_time, update_time, traceparent)
          SELECT id, key, recipient, kind, category, critical, priority, variables,
                 coalesce(string_to_array(NULLIF(channels, ''), ','), '{}'), complaint, broadcast,
                 'queued', $13,
-                creator, $13, $13
+                creator, $13, $13, CASE WHEN broadcast IS NULL THEN $14 END
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[],
                      $7::int2[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::text[])
               AS t(id, key, recipient, kind, category, critical, priority, variables, channels,
@@ -113,6 +115,7 @@ pub async fn enqueue(
     .bind(&broadcasts)
     .bind(&creators)
     .bind(now.to_sqlx())
+    .bind(origin)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -150,6 +153,8 @@ pub struct Claimed {
     pub broadcast_cancelled: bool,
     /// The end of this worker's lease: the claim's token.
     pub lease_until: Timestamp,
+    /// The trace it was queued in (W3C traceparent), if any.
+    pub traceparent: Option<String>,
 }
 
 /// Claims up to `limit` messages due at `now` (queued, held, or sending
@@ -175,7 +180,8 @@ pub async fn claim(
          RETURNING m.id, m.recipient, m.kind, m.category, m.critical,
                    coalesce(m.variables, b.variables) AS variables, m.channels,
                    m.plan, m.channel_index, m.channel_attempts, m.attempt_count, m.broadcast_id,
-                   coalesce(b.state = 'cancelled', false) AS broadcast_cancelled",
+                   coalesce(b.state = 'cancelled', false) AS broadcast_cancelled,
+                   m.traceparent",
     )
     .bind(now.to_sqlx())
     .bind(lease_until.to_sqlx())
@@ -199,6 +205,7 @@ pub async fn claim(
                 broadcast_id: row.try_get("broadcast_id")?,
                 broadcast_cancelled: row.try_get("broadcast_cancelled")?,
                 lease_until,
+                traceparent: row.try_get("traceparent")?,
             })
         })
         .collect()
