@@ -82,7 +82,8 @@ impl Recorder {
     }
 
     /// Waits (up to a generous deadline) until `name`'s point with
-    /// `attributes` reads `expected`: for gauges sampled in the background.
+    /// `attributes` reads `expected`: for what is recorded in the
+    /// background (sampled gauges, a worker's counts).
     pub async fn eventually(&self, name: &str, attributes: &[(&str, &str)], expected: u64) {
         let mut last = None;
         for _ in 0..300 {
@@ -96,5 +97,31 @@ impl Recorder {
             "{name}{attributes:?} read {last:?}, not {expected}; points: {:?}",
             self.points(name)
         );
+    }
+
+    /// Waits (up to a generous deadline) until `name` has exactly the
+    /// points `expected` (attributes and value), in any order.
+    pub async fn eventually_exactly(&self, name: &str, expected: &[(&[(&str, &str)], u64)]) {
+        let mut expected: Vec<Point> = expected
+            .iter()
+            .map(|(attributes, value)| {
+                let attributes = attributes
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect();
+                (attributes, *value)
+            })
+            .collect();
+        expected.sort();
+        let mut last = Vec::new();
+        for _ in 0..300 {
+            last = self.points(name);
+            last.sort();
+            if last == expected {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{name} has {last:?}, not {expected:?}");
     }
 }
