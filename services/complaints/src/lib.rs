@@ -18,6 +18,7 @@ pub mod directory;
 pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod metrics;
 pub mod satisfaction;
 pub mod scheduler;
 pub mod seed;
@@ -167,8 +168,9 @@ impl ComplaintsService {
 
     /// Serves until `shutdown` resolves, then drains in-flight requests up to
     /// the drain deadline. Meanwhile sequences the feed, runs the SLA
-    /// scheduler every `scheduler_interval_ms`, and prunes old request ids
-    /// and events.
+    /// scheduler every `scheduler_interval_ms`, prunes old request ids and
+    /// events, and counts the open complaints for the metrics every
+    /// `metrics_interval_ms`.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let grpc = self.bound.settings().clone();
         let server = ComplaintServiceServer::new(self.api)
@@ -185,6 +187,10 @@ impl ComplaintsService {
             self.policies.clone(),
             self.customers.clone(),
         ));
+        let metrics = tokio::spawn(metrics::sample(
+            self.pool.clone(),
+            Duration::from_millis(self.settings.metrics_interval_ms),
+        ));
         let satisfaction = tokio::spawn(
             satisfaction::consumer(self.pool.clone(), self.customers.clone())
                 .run_until(std::future::pending()),
@@ -197,6 +203,7 @@ impl ComplaintsService {
         };
         let result = self.bound.serve(parts, shutdown).await;
         scheduler.abort();
+        metrics.abort();
         satisfaction.abort();
         sequencer.abort();
         result

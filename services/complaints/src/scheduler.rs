@@ -163,6 +163,7 @@ async fn raise_alarms(
         append(&mut tx, event).await?;
     }
     tx.commit().await?;
+    crate::metrics::alarms_raised(complaint.priority, &due);
     if !due.is_empty() {
         tracing::info!(complaint = %names::complaint(id), alarms = due.len(), "raised SLA alarms");
     }

@@ -3,7 +3,8 @@
 //! business calendars and the SLA policy, service recovery (root-cause
 //! categories and the steps a closure needs), how long hand-off offers last,
 //! the reopen window, satisfaction surveys, follow-ups after closure, the
-//! insights report, and how often the scheduler looks for due alarms. Every
+//! insights report, how often the scheduler looks for due alarms and how
+//! often the open complaints are counted for the metrics. Every
 //! threshold is here, none in code.
 
 use std::collections::BTreeMap;
@@ -52,6 +53,9 @@ pub struct Settings {
     /// How often the scheduler raises due SLA alarms and expires offers, in
     /// milliseconds.
     pub scheduler_interval_ms: u64,
+    /// How often the open complaints are counted for the metrics, in
+    /// milliseconds (only while metrics are exported).
+    pub metrics_interval_ms: u64,
     /// How long the answer of a request with a `request_id` is kept for
     /// retries, in hours.
     pub request_id_retention_hours: u64,
@@ -95,6 +99,7 @@ impl Default for Settings {
             surveys: SurveySettings::default(),
             follow_up: FollowUpSettings::default(),
             scheduler_interval_ms: 1_000,
+            metrics_interval_ms: 30_000,
             request_id_retention_hours: 24 * 7,
             event_retention_days: 30,
             insights: InsightSettings::default(),
@@ -153,6 +158,9 @@ impl Settings {
         }
         if self.scheduler_interval_ms == 0 {
             return Err("complaints.scheduler_interval_ms must be positive".into());
+        }
+        if self.metrics_interval_ms == 0 {
+            return Err("complaints.metrics_interval_ms must be positive".into());
         }
         if self.request_id_retention_hours == 0 || self.event_retention_days == 0 {
             return Err("complaints retention settings must be positive".into());

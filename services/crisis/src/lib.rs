@@ -20,6 +20,7 @@ pub mod early_warning;
 pub mod events;
 pub mod grpc;
 pub mod linking;
+pub mod metrics;
 pub mod names;
 pub mod publication;
 pub mod scheduler;
@@ -166,7 +167,8 @@ impl CrisisService {
     /// Serves until `shutdown` resolves, then drains in-flight requests up
     /// to the drain deadline. Meanwhile sequences the feed, follows the
     /// complaint feed, links customers by selector, raises overdue tasks and
-    /// due updates, and forgets old request ids and events.
+    /// due updates, forgets old request ids and events, and counts open
+    /// warnings and active crises for the metrics.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let grpc = self.bound.settings().clone();
         let server = CrisisServiceServer::new(self.api)
@@ -218,6 +220,12 @@ impl CrisisService {
             deps.pool.clone(),
             deps.clock.clone(),
             deps.directories.clone(),
+            until_stopped(),
+        )));
+        tasks.push(tokio::spawn(metrics::sample_until(
+            deps.pool.clone(),
+            deps.clock.clone(),
+            Duration::from_millis(self.settings.metrics_interval_ms),
             until_stopped(),
         )));
         let parts = ServeParts {

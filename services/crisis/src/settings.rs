@@ -1,7 +1,8 @@
 //! The crisis service's own settings (`[crisis]` in the configuration):
 //! early warning (the spike rule, the other rules, deduplication), the
 //! crisis types, how likelihood × impact bands into risk and priority, the
-//! statement update cadence per priority, and the background work's pace.
+//! statement update cadence per priority, and the background work's pace
+//! (the metrics' sampling included).
 //! Every threshold is here, none in code.
 
 use std::collections::BTreeMap;
@@ -31,6 +32,9 @@ pub struct Settings {
     /// How often the scheduler looks for overdue tasks and due updates, in
     /// milliseconds.
     pub scheduler_interval_ms: u64,
+    /// How often open warnings and active crises are counted for the
+    /// metrics (only while metrics are exported), in milliseconds.
+    pub metrics_interval_ms: u64,
     /// How long the answer of a request with a `request_id` is kept for
     /// retries, in hours.
     pub request_id_retention_hours: u64,
@@ -71,6 +75,7 @@ impl Default for Settings {
             linking: LinkSettings::default(),
             statements: StatementSettings::default(),
             scheduler_interval_ms: 5_000,
+            metrics_interval_ms: 30_000,
             request_id_retention_hours: 24,
             event_retention_days: 30,
             applied_event_retention_days: 7,
@@ -101,6 +106,9 @@ impl Settings {
         self.statements.validate()?;
         if self.scheduler_interval_ms == 0 {
             return Err("scheduler_interval_ms must be positive".into());
+        }
+        if self.metrics_interval_ms == 0 {
+            return Err("metrics_interval_ms must be positive".into());
         }
         Ok(())
     }

@@ -18,6 +18,7 @@ pub mod directory;
 pub mod domain;
 pub mod expander;
 pub mod grpc;
+pub mod metrics;
 pub mod settings;
 pub mod store;
 pub mod triggers;
@@ -180,7 +181,8 @@ impl NotificationsService {
 
     /// Serves until `shutdown` resolves, then drains in-flight requests up
     /// to the drain deadline. Meanwhile runs the delivery workers, the
-    /// broadcast expander, the complaint-feed consumer and retention.
+    /// broadcast expander, the complaint-feed consumer, retention, and the
+    /// queue's sampling for the metrics.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let grpc = self.bound.settings().clone();
         let server = NotificationServiceServer::new(self.api)
@@ -220,6 +222,11 @@ impl NotificationsService {
                 .with_types(triggers::event_types(&self.settings.triggers));
             tasks.push(tokio::spawn(consumer.run_until(until_stopped())));
         }
+        tasks.push(tokio::spawn(metrics::sample_until(
+            deps.pool.clone(),
+            Duration::from_millis(self.settings.metrics_interval_ms),
+            until_stopped(),
+        )));
         tasks.push(tokio::spawn(retention(
             deps.pool.clone(),
             deps.clock.clone(),

@@ -1,7 +1,8 @@
 //! The notifications service's own settings (`[notifications]`): how the
 //! delivery workers run, how patiently they retry, the default quiet hours,
-//! daily cap and channel orders, which complaint events notify whom, and
-//! the channels' endpoints. Every number is here, none in code.
+//! daily cap and channel orders, which complaint events notify whom, the
+//! channels' endpoints, and how often the queue is counted for the metrics.
+//! Every number is here, none in code.
 
 use std::time::Duration;
 
@@ -66,6 +67,9 @@ pub struct Settings {
     pub follow_complaints: bool,
     /// Which complaint events notify whom.
     pub triggers: Vec<Trigger>,
+    /// How often the queue is counted for the metrics (only while metrics
+    /// are exported). Milliseconds.
+    pub metrics_interval_ms: u64,
     /// How long the answer of a request with a `request_id` is kept, hours.
     pub request_id_retention_hours: u64,
     /// How long the record that a complaint event was applied is kept, days
@@ -145,6 +149,7 @@ impl Default for Settings {
             expand_claim_seconds: 60,
             follow_complaints: true,
             triggers: crate::triggers::defaults(),
+            metrics_interval_ms: 30_000,
             request_id_retention_hours: 24 * 7,
             applied_event_retention_days: 30,
             channels: ChannelSettings::default(),
@@ -166,6 +171,7 @@ impl Settings {
             ("expand_batch", self.expand_batch as u64),
             ("expand_claim_seconds", self.expand_claim_seconds),
             ("lookup_retry_ms", self.lookup_retry_ms),
+            ("metrics_interval_ms", self.metrics_interval_ms),
             (
                 "request_id_retention_hours",
                 self.request_id_retention_hours,

@@ -1,5 +1,6 @@
 //! Figures over the complaints created in a period: what complaints teach
-//! (DOMAIN.md: complaints are market research), computed in SQL.
+//! (DOMAIN.md: complaints are market research), computed in SQL; and the
+//! open complaints now, by state and priority, for the service's metrics.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,9 @@ use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
 use sqlx::PgConnection;
 
-use super::StoreError;
+use super::{StoreError, code};
+use crate::domain::priority::Priority;
+use crate::domain::state::State;
 
 /// The figures.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -125,4 +128,31 @@ pub async fn compute(
         .filter_map(|(kind, share)| share.map(|s| (kind, s)))
         .collect();
     Ok(stats)
+}
+
+/// How many complaints are open now ([`State::is_open`]), per state and
+/// priority; a pair with none is absent. One grouped count over the
+/// complaints table.
+pub async fn open_now(conn: &mut PgConnection) -> Result<Vec<(State, Priority, i64)>, StoreError> {
+    let open: Vec<&str> = State::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(State::code)
+        .collect();
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT state, priority, count(*) FROM complaints
+         WHERE state = ANY($1) GROUP BY state, priority",
+    )
+    .bind(&open)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(state, priority, count)| {
+            Ok((
+                code(&state, "state", State::from_code)?,
+                code(&priority, "priority", Priority::from_code)?,
+                count,
+            ))
+        })
+        .collect()
 }

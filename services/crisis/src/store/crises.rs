@@ -1,13 +1,15 @@
 //! The crisis row as every area needs it: its head (state, priority, type,
 //! drill), read or locked for a change. The crises area owns the rest of
-//! the row (declaration, assessment, team, measures).
+//! the row (declaration, assessment, team, measures). The crises not closed
+//! are counted here for the metrics.
 
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx as _;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{StoreError, code};
+use crate::domain::crisis::{CrisisState, Priority};
 
 /// What every change to a crisis checks and announces.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -439,4 +441,27 @@ pub async fn mark_reminded(
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// How many crises are not closed, per priority, state and whether they
+/// are drills; a combination with none is absent.
+pub async fn active_now(
+    conn: &mut PgConnection,
+) -> Result<Vec<(Priority, CrisisState, bool, i64)>, StoreError> {
+    let rows: Vec<(String, String, bool, i64)> = sqlx::query_as(
+        "SELECT priority, state, drill, count(*) FROM crises
+         WHERE state <> 'closed' GROUP BY 1, 2, 3",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(priority, state, drill, count)| {
+            Ok((
+                code(&priority, "priority", Priority::from_code)?,
+                code(&state, "crisis state", CrisisState::from_code)?,
+                drill,
+                count,
+            ))
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
 //! Warnings as stored: raised, counted on again within their dedup window,
-//! moved by people, woken from their snooze, listed newest first.
+//! moved by people, woken from their snooze, listed newest first, and
+//! counted by source and state for the metrics.
 
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx as _;
@@ -326,4 +327,33 @@ pub async fn list(
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(from_row).collect()
+}
+
+/// How many warnings still wait for a judgement (open, watched or snoozed)
+/// at `now`, per source and state as [`WarningState::at`] tells it (a
+/// snooze that is over counts as open, woken or not); a pair with none is
+/// absent.
+pub async fn undecided_now(
+    conn: &mut PgConnection,
+    now: Timestamp,
+) -> Result<Vec<(WarningSource, WarningState, i64)>, StoreError> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT source,
+                CASE WHEN state = 'snoozed' AND snooze_until_time <= $1 THEN 'open' ELSE state END,
+                count(*)
+         FROM warnings WHERE state IN ('open', 'watched', 'snoozed')
+         GROUP BY 1, 2",
+    )
+    .bind(now.to_sqlx())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(source, state, count)| {
+            Ok((
+                code(&source, "warning source", WarningSource::from_code)?,
+                code(&state, "warning state", WarningState::from_code)?,
+                count,
+            ))
+        })
+        .collect()
 }

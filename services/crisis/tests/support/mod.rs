@@ -326,5 +326,6 @@ impl TestApp {
 }
 pub mod affected;
 pub mod crises;
+pub mod metrics;
 pub mod status;
 pub mod warnings;

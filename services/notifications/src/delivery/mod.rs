@@ -196,7 +196,8 @@ impl Worker {
             .await;
         finished.extend(sent);
         let recorded = store::messages::finish(&self.pool, &finished, self.clock.now()).await?;
-        tracing::debug!(taken, recorded, "delivery round");
+        crate::metrics::deliveries_recorded(&finished, &recorded);
+        tracing::debug!(taken, recorded = recorded.len(), "delivery round");
         Ok(taken)
     }
 

@@ -275,10 +275,16 @@ pub struct Finished {
 /// Records a batch's outcomes in one transaction: each message's state
 /// (only while the worker still holds its lease; a message another worker
 /// has taken over is left to it, and its attempts from here are dropped),
-/// its attempts, and inbox items. Returns how many messages were recorded.
-pub async fn finish(pool: &PgPool, batch: &[Finished], now: Timestamp) -> Result<u64, StoreError> {
+/// its attempts, and inbox items. Returns the messages recorded and the
+/// state each was left in once committed (a waiting message of a broadcast
+/// cancelled meanwhile is left cancelled).
+pub async fn finish(
+    pool: &PgPool,
+    batch: &[Finished],
+    now: Timestamp,
+) -> Result<HashMap<Uuid, State>, StoreError> {
     if batch.is_empty() {
-        return Ok(0);
+        return Ok(HashMap::new());
     }
     let mut tx = pool.begin().await?;
     let n = batch.len();
@@ -420,20 +426,50 @@ pub async fn finish(pool: &PgPool, batch: &[Finished], now: Timestamp) -> Result
         .filter(|f| kept.contains(&f.id) && matches!(f.state, State::Queued | State::Held))
         .map(|f| f.id)
         .collect();
-    if !waiting.is_empty() {
-        sqlx::query(
+    let cancelled: Vec<Uuid> = if waiting.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_scalar(
             "UPDATE messages SET state = 'cancelled', state_reason = 'BROADCAST_CANCELLED',
                     due_time = NULL, update_time = $2
              WHERE id = ANY($1) AND state IN ('queued', 'held')
-               AND broadcast_id IN (SELECT id FROM broadcasts WHERE state = 'cancelled')",
+               AND broadcast_id IN (SELECT id FROM broadcasts WHERE state = 'cancelled')
+             RETURNING id",
         )
         .bind(&waiting)
         .bind(now.to_sqlx())
-        .execute(&mut *tx)
-        .await?;
-    }
+        .fetch_all(&mut *tx)
+        .await?
+    };
     tx.commit().await?;
-    Ok(recorded.len() as u64)
+    let mut states: HashMap<Uuid, State> = batch
+        .iter()
+        .filter(|f| kept.contains(&f.id))
+        .map(|f| (f.id, f.state))
+        .collect();
+    for id in cancelled {
+        states.insert(id, State::Cancelled);
+    }
+    Ok(states)
+}
+
+/// How many messages wait in the queue now, per state (`queued`, `held`,
+/// `sending`); a state with none is absent.
+pub async fn waiting(pool: &PgPool) -> Result<Vec<(State, i64)>, StoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT state, count(*) FROM messages
+         WHERE due_time IS NOT NULL AND state IN ('queued', 'held', 'sending')
+         GROUP BY state",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(state, count)| {
+            let state = State::from_code(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown message state {state:?}")))?;
+            Ok((state, count))
+        })
+        .collect()
 }
 
 /// Non-critical messages sent to each of `recipients` since `since`.

@@ -7,6 +7,8 @@
 //! key.
 #![allow(dead_code)]
 
+pub mod metrics;
+
 use std::sync::Arc;
 use std::time::Duration;
 
