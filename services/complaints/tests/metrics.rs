@@ -10,8 +10,8 @@ use redress_complaints::domain::priority::Priority;
 use redress_complaints::domain::sla_policy::{
     EscalationStep, EscalationTarget, SlaPolicy, SlaRule,
 };
+use redress_platform::testing::metrics::Recorder;
 use redress_platform::wire::WireEnum;
-use support::metrics::Recorder;
 use support::*;
 
 const WARNINGS: &str = "redress.complaints.sla.warnings";

@@ -8,9 +8,9 @@ mod support;
 use jiff::SignedDuration;
 use redress_platform::auth::Role;
 use redress_platform::clock::Clock as _;
+use redress_platform::testing::metrics::Recorder;
 use redress_platform::wire;
 use support::crises::{crisis, manager, request_id};
-use support::metrics::Recorder;
 use support::{pb, spawn_app_with, test_settings};
 
 const WARNINGS: &str = "redress.crisis.warnings.open";

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::metrics::Recorder;
+use redress_platform::testing::metrics::Recorder;
 use support::{in_state, pb, spawn_app_with};
 use uuid::Uuid;
 

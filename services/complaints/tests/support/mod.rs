@@ -12,8 +12,6 @@
 //! test support for why).
 #![allow(dead_code)]
 
-pub mod metrics;
-
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;

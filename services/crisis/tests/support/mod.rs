@@ -326,6 +326,5 @@ impl TestApp {
 }
 pub mod affected;
 pub mod crises;
-pub mod metrics;
 pub mod status;
 pub mod warnings;

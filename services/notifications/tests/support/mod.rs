@@ -7,8 +7,6 @@
 //! key.
 #![allow(dead_code)]
 
-pub mod metrics;
-
 use std::sync::Arc;
 use std::time::Duration;
 

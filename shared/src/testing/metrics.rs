@@ -8,10 +8,15 @@ use std::collections::BTreeMap;
 
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
-use redress_platform::telemetry;
+use crate::telemetry;
 
 /// One data point: its attributes (key to value as text) and its value.
 pub type Point = (BTreeMap<String, String>, u64);
+
+/// A counted value as a `u64`; every Redress count is non-negative.
+fn count(value: i64) -> u64 {
+    u64::try_from(value).expect("a count is never negative")
+}
 
 /// The test's meter provider and what it exported.
 pub struct Recorder {
@@ -31,9 +36,9 @@ impl Recorder {
         Self { provider, exporter }
     }
 
-    /// The data points of the `u64` counter or gauge `name` as of now
-    /// (cumulative sums, last gauge values); empty before anything was
-    /// recorded on it.
+    /// The data points of the integer counter, up-down counter or gauge
+    /// `name` as of now (cumulative sums, last gauge values); empty before
+    /// anything was recorded on it.
     pub fn points(&self, name: &str) -> Vec<Point> {
         self.exporter.reset();
         self.provider
@@ -65,7 +70,15 @@ impl Recorder {
                 .data_points()
                 .map(|p| (attributes(&mut p.attributes()), p.value()))
                 .collect(),
-            other => panic!("{name} is not a u64 counter or gauge: {other:?}"),
+            AggregatedMetrics::I64(MetricData::Sum(sum)) => sum
+                .data_points()
+                .map(|p| (attributes(&mut p.attributes()), count(p.value())))
+                .collect(),
+            AggregatedMetrics::I64(MetricData::Gauge(gauge)) => gauge
+                .data_points()
+                .map(|p| (attributes(&mut p.attributes()), count(p.value())))
+                .collect(),
+            other => panic!("{name} is not an integer counter or gauge: {other:?}"),
         }
     }
 
