@@ -40,7 +40,7 @@ use sqlx::postgres::PgPool;
 use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-use super::{BoxError, Event, Feed, OutboxError};
+use super::{BoxError, Event, Feed, OutboxError, Page};
 use crate::grpc::continue_trace;
 use crate::grpc::trace::span_context_of;
 
@@ -54,13 +54,15 @@ fn publisher_of(feed: &str) -> &str {
     feed.split('.').next().unwrap_or(feed)
 }
 
-/// Batches of events, in feed order, as a source delivers them.
-pub type EventBatches = BoxStream<'static, Result<Vec<Event>, BoxError>>;
+/// Pages of events, in feed order, as a source delivers them; each with the
+/// position it reaches and the feed's head (see [`Feed::watch`]).
+pub type EventBatches = BoxStream<'static, Result<Page, BoxError>>;
 
 /// Where a consumer gets events from.
 pub trait EventSource: Send {
     /// The events after `after_position` of the given types (all when
-    /// empty), catching up and then following, in position order.
+    /// empty), catching up and then following, in position order, in pages
+    /// as [`Feed::watch`] sends them.
     fn watch(
         &mut self,
         after_position: i64,
@@ -257,8 +259,8 @@ impl<S: EventSource, H: EventHandler> Consumer<S, H> {
     async fn follow(&mut self) -> Result<(), BoxError> {
         let after = cursor(&self.pool, &self.feed).await?;
         let mut batches = self.source.watch(after, &self.types).await?;
-        while let Some(batch) = batches.next().await {
-            for event in batch? {
+        while let Some(page) = batches.next().await {
+            for event in page?.events {
                 self.apply_until_done(&event).await;
             }
         }
