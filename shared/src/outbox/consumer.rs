@@ -25,7 +25,9 @@
 //! Events come from an [`EventSource`]: the publisher's gRPC client in a
 //! service (see [`super::grpc::batches`]), or a [`super::Feed`] in-process.
 //! When the source fails or ends, the consumer reconnects from the cursor
-//! stored in its schema.
+//! stored in its schema. Each page the source sends tells the feed's head,
+//! and the consumer reports how far behind it is (module `lag`: gauges
+//! `redress.feed.lag.events` and `redress.feed.lag.seconds`).
 
 use std::future::Future;
 use std::time::Duration;
@@ -40,6 +42,7 @@ use sqlx::postgres::PgPool;
 use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
+use super::lag::FeedLag;
 use super::{BoxError, Event, Feed, OutboxError, Page};
 use crate::grpc::continue_trace;
 use crate::grpc::trace::span_context_of;
@@ -238,9 +241,10 @@ impl<S: EventSource, H: EventHandler> Consumer<S, H> {
 
     /// Reconnects from the stored cursor whenever the source fails or ends.
     async fn run(&mut self) {
+        let lag = FeedLag::new(&self.feed);
         let mut failures = 0_u32;
         loop {
-            match self.follow().await {
+            match self.follow(&lag).await {
                 Ok(()) => {
                     tracing::info!(feed = %self.feed, "event source ended; reconnecting");
                     failures = 0;
@@ -256,22 +260,30 @@ impl<S: EventSource, H: EventHandler> Consumer<S, H> {
 
     /// One connection to the source: from the stored cursor until the
     /// source ends or fails.
-    async fn follow(&mut self) -> Result<(), BoxError> {
+    async fn follow(&mut self, lag: &FeedLag) -> Result<(), BoxError> {
         let after = cursor(&self.pool, &self.feed).await?;
         let mut batches = self.source.watch(after, &self.types).await?;
         while let Some(page) = batches.next().await {
-            for event in page?.events {
-                self.apply_until_done(&event).await;
+            let Page {
+                events,
+                last_position,
+                head,
+            } = page?;
+            for event in &events {
+                self.apply_until_done(event, head, lag).await;
             }
+            lag.reached(last_position, head);
         }
         Ok(())
     }
 
-    /// Applies one event, retrying with backoff until it commits.
-    async fn apply_until_done(&mut self, event: &Event) {
+    /// Applies one event of a page read when the feed's head was `head`,
+    /// retrying with backoff until it commits.
+    async fn apply_until_done(&mut self, event: &Event, head: i64, lag: &FeedLag) {
         let mut attempt = 0_u32;
         loop {
             attempt = attempt.saturating_add(1);
+            lag.applying(event, head);
             match self.apply(event).await {
                 Ok(Applied::Now) => {
                     tracing::debug!(feed = %self.feed, event.id = %event.id, attempt, "event applied");
