@@ -3,8 +3,9 @@
 //! reader never skips an event whose transaction committed late, positions
 //! keep cause before effect, many concurrent writers and two sequencers
 //! leave each committed event in the feed exactly once, a watcher follows
-//! new events, filters move the cursor past what they skip, and pruning
-//! refuses a cursor into what it deleted.
+//! new events, filters move the cursor past what they skip (and a watch
+//! says so, with the feed's head), and pruning refuses a cursor into what it
+//! deleted.
 
 use std::collections::HashSet;
 use std::pin::Pin;
@@ -15,7 +16,8 @@ use std::time::Duration;
 use futures::{Stream, StreamExt as _};
 use jiff::{SignedDuration, Timestamp};
 use redress_platform::outbox::{
-    self, Event, Feed, NewEvent, OutboxError, Pass, Sequencer, SequencerSettings, grpc,
+    self, Event, Feed, FeedSettings, NewEvent, OutboxError, Page, Pass, Sequencer,
+    SequencerSettings, grpc,
 };
 use tokio::sync::Mutex;
 use tonic::Code;
@@ -25,15 +27,26 @@ use uuid::Uuid;
 mod outbox_support;
 use outbox_support::{Harness, PATIENCE, widget_event};
 
-type Batches = Pin<Box<dyn Stream<Item = Result<Vec<Event>, OutboxError>> + Send>>;
+type Batches = Pin<Box<dyn Stream<Item = Result<Page, OutboxError>> + Send>>;
 
-/// The next batch of a watch, failing the test if none comes in time.
-async fn next_batch(watch: &mut Batches) -> Vec<Event> {
+/// The next page of a watch, failing the test if none comes in time.
+async fn next_page(watch: &mut Batches) -> Page {
     tokio::time::timeout(PATIENCE, watch.next())
         .await
-        .expect("a batch in time")
+        .expect("a page in time")
         .expect("the watch goes on")
         .expect("no error")
+}
+
+/// The events of the next page of a watch that has any, passing over pages
+/// that only move the cursor (the first page of a watch may be one).
+async fn next_batch(watch: &mut Batches) -> Vec<Event> {
+    loop {
+        let page = next_page(watch).await;
+        if !page.events.is_empty() {
+            return page.events;
+        }
+    }
 }
 
 fn ids(events: &[Event]) -> Vec<Uuid> {
@@ -396,6 +409,60 @@ async fn a_type_filter_skips_other_events_and_the_cursor_moves_past_them() {
     ));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filtered_watch_tells_the_head_and_the_cursor_moving_past_what_it_skips() {
+    let harness = Harness::new().await;
+    let feed = Feed::new(
+        harness.pool.clone(),
+        FeedSettings {
+            watch_batch_size: 1,
+            ..FeedSettings::default()
+        },
+    );
+    let mut watch: Batches = Box::pin(feed.watch(0, vec!["widget.broken".to_owned()]));
+    let summary = |page: Page| (ids(&page.events), page.last_position, page.head);
+
+    assert_eq!(
+        summary(next_page(&mut watch).await),
+        (vec![], 0, 0),
+        "the first page comes at once, even empty"
+    );
+
+    let broken = [
+        harness
+            .append_committed(NewEvent::new("widget.broken", "widgets/1"))
+            .await,
+        harness
+            .append_committed(NewEvent::new("widget.broken", "widgets/2"))
+            .await,
+    ];
+    harness.append_committed(widget_event(3)).await;
+    sequencer(&harness).pass().await.expect("pass");
+    assert_eq!(
+        summary(next_page(&mut watch).await),
+        (vec![broken[0]], 1, 3),
+        "a full page stops at its event and tells the head"
+    );
+    assert_eq!(
+        summary(next_page(&mut watch).await),
+        (vec![broken[1]], 2, 3)
+    );
+    assert_eq!(
+        summary(next_page(&mut watch).await),
+        (vec![], 3, 3),
+        "then an empty page moves past the event of another type"
+    );
+
+    harness.append_committed(widget_event(4)).await;
+    harness.append_committed(widget_event(5)).await;
+    sequencer(&harness).pass().await.expect("pass");
+    assert_eq!(
+        summary(next_page(&mut watch).await),
+        (vec![], 5, 5),
+        "only other types follow: the cursor still moves to the head"
+    );
+}
+
 #[tokio::test]
 async fn a_second_sequencer_stands_aside_while_one_works() {
     let harness = Harness::new().await;
@@ -493,7 +560,7 @@ async fn the_grpc_helpers_answer_with_wire_events_and_errors_in_the_aip_shape() 
     assert_eq!(answer.events[0].r#type, "widget.made");
     assert_eq!(answer.last_position, 1);
 
-    let mut watch = grpc::watch(&feed, 0, Vec::new(), DOMAIN, |events| events)
+    let mut watch = grpc::watch(&feed, 0, Vec::new(), DOMAIN, |answer| answer)
         .expect("watch")
         .into_inner();
     let first = tokio::time::timeout(PATIENCE, watch.next())
@@ -501,13 +568,14 @@ async fn the_grpc_helpers_answer_with_wire_events_and_errors_in_the_aip_shape() 
         .expect("in time")
         .expect("a message")
         .expect("ok");
-    assert_eq!(first[0].id, id.to_string());
+    assert_eq!(first.events[0].id, id.to_string());
+    assert_eq!((first.last_position, first.head_position), (1, 1));
 
     let negative_page = grpc::list(&feed, 0, -1, Vec::new(), DOMAIN)
         .await
         .expect_err("refused");
     assert_eq!(negative_page.code(), Code::InvalidArgument);
-    let negative_cursor = grpc::watch(&feed, -1, Vec::new(), DOMAIN, |events| events)
+    let negative_cursor = grpc::watch(&feed, -1, Vec::new(), DOMAIN, |answer| answer)
         .err()
         .expect("refused");
     assert_eq!(negative_cursor.code(), Code::InvalidArgument);

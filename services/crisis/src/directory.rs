@@ -117,9 +117,17 @@ impl EventSource for ComplaintFeedSource {
             }))
             .await?
             .into_inner();
-        Ok(outbox::grpc::batches(
-            stream,
-            |batch: kpb::WatchComplaintEventsResponse| batch.events,
-        ))
+        Ok(outbox::grpc::batches(stream, |batch| {
+            let kpb::WatchComplaintEventsResponse {
+                events,
+                last_position,
+                head_position,
+            } = batch;
+            outbox::grpc::WatchAnswer {
+                events,
+                last_position,
+                head_position,
+            }
+        }))
     }
 }

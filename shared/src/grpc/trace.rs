@@ -33,9 +33,10 @@ use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use opentelemetry::metrics::{Histogram, Meter};
-use opentelemetry::propagation::{Extractor, Injector};
-use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator as _};
+use opentelemetry::trace::{SpanContext, TraceContextExt as _};
 use opentelemetry::{KeyValue, global};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tonic::Code;
 use tower::{Layer, Service};
 use tracing::Span;
@@ -103,6 +104,17 @@ pub fn continue_trace(span: &Span, traceparent: &str) -> bool {
         let _ = span.set_parent(parent);
     }
     valid
+}
+
+/// The span context a stored W3C `traceparent` names, for a span link from
+/// work done later (an outbox consumer) to the work that caused it; `None`
+/// when the value is not a valid trace context. Always read as W3C trace
+/// context, whatever the global propagator, since that is what is stored.
+pub fn span_context_of(traceparent: &str) -> Option<SpanContext> {
+    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+    let context = TraceContextPropagator::new().extract(&carrier);
+    let span_context = context.span().span_context().clone();
+    span_context.is_valid().then_some(span_context)
 }
 
 /// Which end of the call a span describes.
@@ -693,6 +705,25 @@ mod tests {
         assert_eq!(points.len(), 2, "{points:?}");
         assert!(points.contains(&(expect("Missing", "5"), 2)), "{points:?}");
         assert!(points.contains(&(expect("Get", "0"), 1)), "{points:?}");
+    }
+
+    #[test]
+    fn a_stored_traceparent_names_the_span_context_to_link_to() {
+        let linked = span_context_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            .expect("a valid traceparent");
+        assert_eq!(
+            linked.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(linked.span_id().to_string(), "00f067aa0ba902b7");
+        assert!(linked.is_remote());
+        for invalid in [
+            "",
+            "nonsense",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        ] {
+            assert!(span_context_of(invalid).is_none(), "{invalid}");
+        }
     }
 
     #[test]

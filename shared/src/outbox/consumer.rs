@@ -14,13 +14,20 @@
 //! not apply (the failure is logged with the event's id and attempt count).
 //!
 //! The handler runs inside a span that continues the trace stored with the
-//! event (ARCHITECTURE.md, rule 5), so work done now links back to the
-//! request that caused it.
+//! event (ARCHITECTURE.md, rule 5), so one trace reads from the request
+//! that wrote the event to the work it caused, and that also carries a span
+//! link to the writing span, as the OpenTelemetry messaging conventions ask
+//! of a "process" span. The span is named `process <publisher>` and carries
+//! the conventions' `messaging.*` attributes: the consumer's key as
+//! `messaging.consumer.group.name`, the event id as `messaging.message.id`;
+//! nothing personal.
 //!
 //! Events come from an [`EventSource`]: the publisher's gRPC client in a
 //! service (see [`super::grpc::batches`]), or a [`super::Feed`] in-process.
 //! When the source fails or ends, the consumer reconnects from the cursor
-//! stored in its schema.
+//! stored in its schema. Each page the source sends tells the feed's head,
+//! and the consumer reports how far behind it is (module `lag`: gauges
+//! `redress.feed.lag.events` and `redress.feed.lag.seconds`).
 
 use std::future::Future;
 use std::time::Duration;
@@ -33,17 +40,32 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 use sqlx::postgres::PgPool;
 use tracing::Instrument as _;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-use super::{BoxError, Event, Feed, OutboxError};
+use super::lag::FeedLag;
+use super::{BoxError, Event, Feed, OutboxError, Page};
 use crate::grpc::continue_trace;
+use crate::grpc::trace::span_context_of;
 
-/// Batches of events, in feed order, as a source delivers them.
-pub type EventBatches = BoxStream<'static, Result<Vec<Event>, BoxError>>;
+/// `messaging.system` on a consumer's spans: no registered system fits, so
+/// the outbox names itself.
+const MESSAGING_SYSTEM: &str = "redress_outbox";
+
+/// The publisher a consumer key names: its first segment (`complaints` of
+/// `complaints.early_warning`).
+fn publisher_of(feed: &str) -> &str {
+    feed.split('.').next().unwrap_or(feed)
+}
+
+/// Pages of events, in feed order, as a source delivers them; each with the
+/// position it reaches and the feed's head (see [`Feed::watch`]).
+pub type EventBatches = BoxStream<'static, Result<Page, BoxError>>;
 
 /// Where a consumer gets events from.
 pub trait EventSource: Send {
     /// The events after `after_position` of the given types (all when
-    /// empty), catching up and then following, in position order.
+    /// empty), catching up and then following, in position order, in pages
+    /// as [`Feed::watch`] sends them.
     fn watch(
         &mut self,
         after_position: i64,
@@ -146,8 +168,11 @@ pub struct Consumer<S, H> {
     /// `applied_events`).
     pool: PgPool,
     /// The key of this subscription in `feed_cursors` and `applied_events`,
-    /// such as `complaints`; one per (publisher, purpose).
+    /// such as `complaints` or `complaints.early_warning`; one per
+    /// (publisher, purpose), the publisher first.
     feed: String,
+    /// The name of the span of each event: `process <publisher>`.
+    span_name: String,
     /// Event types to receive; empty for all.
     types: Vec<String>,
     source: S,
@@ -175,13 +200,16 @@ enum Applied {
 }
 
 impl<S: EventSource, H: EventHandler> Consumer<S, H> {
-    /// A consumer of `feed` (its key in `feed_cursors`) from `source`,
-    /// applying events with `handler` in `pool`'s schema; all event types,
-    /// default settings.
+    /// A consumer of `feed` (its key in `feed_cursors`: the publisher's
+    /// name, then `.purpose` when the service follows that publisher more
+    /// than once) from `source`, applying events with `handler` in `pool`'s
+    /// schema; all event types, default settings.
     pub fn new(pool: PgPool, feed: impl Into<String>, source: S, handler: H) -> Self {
+        let feed = feed.into();
         Self {
             pool,
-            feed: feed.into(),
+            span_name: format!("process {}", publisher_of(&feed)),
+            feed,
             types: Vec::new(),
             source,
             handler,
@@ -213,9 +241,10 @@ impl<S: EventSource, H: EventHandler> Consumer<S, H> {
 
     /// Reconnects from the stored cursor whenever the source fails or ends.
     async fn run(&mut self) {
+        let lag = FeedLag::new(&self.feed);
         let mut failures = 0_u32;
         loop {
-            match self.follow().await {
+            match self.follow(&lag).await {
                 Ok(()) => {
                     tracing::info!(feed = %self.feed, "event source ended; reconnecting");
                     failures = 0;
@@ -231,22 +260,30 @@ impl<S: EventSource, H: EventHandler> Consumer<S, H> {
 
     /// One connection to the source: from the stored cursor until the
     /// source ends or fails.
-    async fn follow(&mut self) -> Result<(), BoxError> {
+    async fn follow(&mut self, lag: &FeedLag) -> Result<(), BoxError> {
         let after = cursor(&self.pool, &self.feed).await?;
         let mut batches = self.source.watch(after, &self.types).await?;
-        while let Some(batch) = batches.next().await {
-            for event in batch? {
-                self.apply_until_done(&event).await;
+        while let Some(page) = batches.next().await {
+            let Page {
+                events,
+                last_position,
+                head,
+            } = page?;
+            for event in &events {
+                self.apply_until_done(event, head, lag).await;
             }
+            lag.reached(last_position, head);
         }
         Ok(())
     }
 
-    /// Applies one event, retrying with backoff until it commits.
-    async fn apply_until_done(&mut self, event: &Event) {
+    /// Applies one event of a page read when the feed's head was `head`,
+    /// retrying with backoff until it commits.
+    async fn apply_until_done(&mut self, event: &Event, head: i64, lag: &FeedLag) {
         let mut attempt = 0_u32;
         loop {
             attempt = attempt.saturating_add(1);
+            lag.applying(event, head);
             match self.apply(event).await {
                 Ok(Applied::Now) => {
                     tracing::debug!(feed = %self.feed, event.id = %event.id, attempt, "event applied");
@@ -273,18 +310,26 @@ impl<S: EventSource, H: EventHandler> Consumer<S, H> {
     }
 
     /// One attempt: claim, handle, advance, commit, in one transaction and
-    /// one span that continues the event's trace.
+    /// one span that continues the event's trace and links to its writer.
     async fn apply(&mut self, event: &Event) -> Result<Applied, BoxError> {
         let span = tracing::info_span!(
             "outbox.apply",
+            otel.name = %self.span_name,
             otel.kind = "consumer",
-            feed = %self.feed,
-            event.id = %event.id,
+            messaging.system = MESSAGING_SYSTEM,
+            messaging.operation.name = "process",
+            messaging.operation.type = "process",
+            messaging.destination.name = publisher_of(&self.feed),
+            messaging.consumer.group.name = %self.feed,
+            messaging.message.id = %event.id,
             event.type = %event.event_type,
             event.position = event.position,
         );
-        if let Some(traceparent) = &event.traceparent {
+        if let Some(traceparent) = &event.traceparent
+            && let Some(writer) = span_context_of(traceparent)
+        {
             continue_trace(&span, traceparent);
+            span.add_link(writer);
         }
         let Self {
             pool,

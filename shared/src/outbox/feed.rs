@@ -14,7 +14,11 @@
 //! A watch lists page after page until it is caught up, then waits for the
 //! sequencer's NOTIFY (one shared listener per [`Feed`]) or the fallback
 //! poll interval, and lists again. It holds one page at a time, whatever the
-//! backlog, and stops when its consumer drops it.
+//! backlog, and stops when its consumer drops it. Every page carries the
+//! feed's head as well as the cursor, so a consumer knows how far behind it
+//! is (feed lag); for that a watch also sends its first page even when it is
+//! empty, and an empty page whenever a type filter moved the cursor past
+//! events of other types.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -56,14 +60,19 @@ impl Default for FeedSettings {
     }
 }
 
-/// One page of a feed.
+/// One page of a feed, as listed or as a watch sends it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// The events after the cursor, in position order.
     pub events: Vec<Event>,
     /// The cursor to pass next: the last event's position when the page is
     /// full, else the feed's head (never less than the cursor passed in).
+    /// Everything up to here was sent or filtered out.
     pub last_position: i64,
+    /// The feed's last position when the page was read, in the same
+    /// snapshot; at least `last_position`. `head - last_position` events
+    /// (of all types) remain after this page.
+    pub head: i64,
 }
 
 /// A publishing service's feed, read through its pool. Cheap to clone;
@@ -152,23 +161,27 @@ impl Feed {
         Ok(Page {
             events,
             last_position,
+            head: head.max(last_position),
         })
     }
 
     /// The events after `after_position` of the given types (all when
     /// empty): first those already in the feed, a page per item, then each
-    /// new batch as it is sequenced. Never ends by itself except after
-    /// yielding an error; drop it to stop.
+    /// new batch as it is sequenced. The first page comes at once, even
+    /// when empty; after it a page may be empty only when its
+    /// `last_position` moved (a type filter skipped events of other types).
+    /// Never ends by itself except after yielding an error; drop it to stop.
     pub fn watch(
         &self,
         after_position: i64,
         types: Vec<String>,
-    ) -> impl Stream<Item = Result<Vec<Event>, OutboxError>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Page, OutboxError>> + Send + 'static {
         let state = Watch {
             feed: self.clone(),
             cursor: after_position,
             types,
             ticks: None,
+            started: false,
             failed: false,
         };
         futures::stream::unfold(state, Watch::next)
@@ -191,13 +204,16 @@ struct Watch {
     types: Vec<String>,
     /// Set on the first poll, inside the runtime.
     ticks: Option<watch::Receiver<u64>>,
+    /// The first page was sent.
+    started: bool,
     /// An error was sent; the stream ends.
     failed: bool,
 }
 
 impl Watch {
-    /// The next non-empty batch, waiting as long as it takes.
-    async fn next(mut self) -> Option<(Result<Vec<Event>, OutboxError>, Self)> {
+    /// The next page to send (the first one; then one with events or a
+    /// moved cursor), waiting as long as it takes.
+    async fn next(mut self) -> Option<(Result<Page, OutboxError>, Self)> {
         if self.failed {
             return None;
         }
@@ -218,10 +234,12 @@ impl Watch {
                     return Some((Err(error), self));
                 }
                 Ok(page) => {
+                    let moved = page.last_position > self.cursor;
                     self.cursor = page.last_position;
-                    if !page.events.is_empty() {
+                    if !page.events.is_empty() || moved || !self.started {
+                        self.started = true;
                         self.ticks = Some(ticks);
-                        return Some((Ok(page.events), self));
+                        return Some((Ok(page), self));
                     }
                 }
             }

@@ -19,11 +19,15 @@
 //! async fn watch_complaint_events(&self, request: Request<pb::WatchComplaintEventsRequest>)
 //!     -> Result<Response<Self::WatchComplaintEventsStream>, Status> {
 //!     let pb::WatchComplaintEventsRequest { after_position, types } = request.into_inner();
-//!     outbox::grpc::watch(&self.feed, after_position, types, DOMAIN, |events| {
-//!         pb::WatchComplaintEventsResponse { events }
+//!     outbox::grpc::watch(&self.feed, after_position, types, DOMAIN, |answer| {
+//!         let outbox::grpc::WatchAnswer { events, last_position, head_position } = answer;
+//!         pb::WatchComplaintEventsResponse { events, last_position, head_position }
 //!     })
 //! }
 //! ```
+//!
+//! and a consuming service's source passes the response stream to
+//! [`batches`] with the reverse destructuring.
 
 use std::pin::Pin;
 
@@ -32,7 +36,7 @@ use redress_proto::events::v1 as pb;
 use tonic::{Response, Status};
 
 use super::feed::check_types;
-use super::{BoxError, Event, EventBatches, Feed, OutboxError};
+use super::{BoxError, Event, EventBatches, Feed, OutboxError, Page};
 use crate::error::{ApiError, ErrorDomain};
 use crate::page;
 
@@ -46,6 +50,19 @@ pub struct ListAnswer {
     pub events: Vec<pb::Event>,
     /// The `after_position` of the next call.
     pub last_position: i64,
+}
+
+/// The fields of a `WatchXxxEventsResponse`: one page of a watch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchAnswer {
+    /// The page's events, in position order; may be empty when
+    /// `last_position` moved past events a type filter skipped, and in the
+    /// first message.
+    pub events: Vec<pb::Event>,
+    /// Everything up to this position was sent or filtered out.
+    pub last_position: i64,
+    /// The feed's last position when the page was read.
+    pub head_position: i64,
 }
 
 /// Answers a `ListXxxEvents` request: page size as AIP-158 (0 for 50, at
@@ -70,10 +87,11 @@ pub async fn list(
     })
 }
 
-/// Answers a `WatchXxxEvents` request with a stream of `wrap(events)`
+/// Answers a `WatchXxxEvents` request with a stream of `wrap(answer)`
 /// messages: everything after `after_position`, then each new batch as it
-/// is sequenced, until the client goes away. Bad arguments are refused at
-/// once; a failure later ends the stream with its status.
+/// is sequenced, until the client goes away (see [`Feed::watch`] for when a
+/// message has no events). Bad arguments are refused at once; a failure
+/// later ends the stream with its status.
 pub fn watch<R, F>(
     feed: &Feed,
     after_position: i64,
@@ -83,34 +101,56 @@ pub fn watch<R, F>(
 ) -> Result<Response<WatchStream<R>>, Status>
 where
     R: Send + 'static,
-    F: Fn(Vec<pb::Event>) -> R + Send + 'static,
+    F: Fn(WatchAnswer) -> R + Send + 'static,
 {
     check_arguments(after_position, &types)
         .map_err(|error| ApiError::from(error).into_status(domain))?;
     let stream = feed
         .watch(after_position, types)
-        .map(move |batch| match batch {
-            Ok(events) => Ok(wrap(events.into_iter().map(pb::Event::from).collect())),
+        .map(move |page| match page {
+            Ok(Page {
+                events,
+                last_position,
+                head,
+            }) => Ok(wrap(WatchAnswer {
+                events: events.into_iter().map(pb::Event::from).collect(),
+                last_position,
+                head_position: head,
+            })),
             Err(error) => Err(ApiError::from(error).into_status(domain)),
         });
     Ok(Response::new(Box::pin(stream)))
 }
 
 /// For a consuming service's [`super::EventSource`]: turns the response
-/// stream of a `WatchXxxEvents` call into event batches, taking the events
-/// out of each message with `events`.
-pub fn batches<S, R, F>(stream: S, events: F) -> EventBatches
+/// stream of a `WatchXxxEvents` call into pages, taking the fields out of
+/// each message with `answer`. Positions a publisher left unset (one too
+/// old to send them) read as its last event's, so such a feed looks caught
+/// up rather than behind.
+pub fn batches<S, R, F>(stream: S, answer: F) -> EventBatches
 where
     S: Stream<Item = Result<R, Status>> + Send + 'static,
-    F: Fn(R) -> Vec<pb::Event> + Send + 'static,
+    F: Fn(R) -> WatchAnswer + Send + 'static,
 {
     stream
         .map(move |message| {
-            let message = message.map_err(BoxError::from)?;
-            events(message)
+            let WatchAnswer {
+                events,
+                last_position,
+                head_position,
+            } = answer(message.map_err(BoxError::from)?);
+            let events = events
                 .into_iter()
                 .map(|event| Event::try_from(event).map_err(BoxError::from))
-                .collect()
+                .collect::<Result<Vec<_>, _>>()?;
+            let last_position = events
+                .last()
+                .map_or(last_position, |last| last.position.max(last_position));
+            Ok(Page {
+                events,
+                last_position,
+                head: head_position.max(last_position),
+            })
         })
         .boxed()
 }
@@ -172,12 +212,57 @@ mod tests {
             traceparent: None,
         };
         let messages = futures::stream::iter(vec![
-            Ok(vec![pb::Event::from(event.clone())]),
+            Ok(WatchAnswer {
+                events: vec![pb::Event::from(event.clone())],
+                last_position: 7,
+                head_position: 9,
+            }),
+            Ok(WatchAnswer {
+                events: Vec::new(),
+                last_position: 9,
+                head_position: 9,
+            }),
             Err(Status::unavailable("gone")),
         ]);
-        let mut batches = batches(messages, |events| events);
+        let mut batches = batches(messages, |answer| answer);
         let first = batches.next().await.expect("a batch").expect("ok");
-        assert_eq!(first, vec![event]);
+        assert_eq!(
+            first,
+            Page {
+                events: vec![event.clone()],
+                last_position: 7,
+                head: 9
+            }
+        );
+        let moved = batches.next().await.expect("a batch").expect("ok");
+        assert!(moved.events.is_empty());
+        assert_eq!((moved.last_position, moved.head), (9, 9));
         assert!(batches.next().await.expect("an item").is_err());
+    }
+
+    #[tokio::test]
+    async fn positions_an_older_publisher_leaves_unset_read_as_its_last_events() {
+        let event = Event {
+            id: uuid::Uuid::now_v7(),
+            position: 5,
+            event_type: "complaint.created".into(),
+            subject: "complaints/1".into(),
+            attributes: Default::default(),
+            payload: serde_json::json!({}),
+            schema_version: 1,
+            create_time: jiff::Timestamp::from_second(1_790_000_000).expect("in range"),
+            traceparent: None,
+        };
+        let messages = futures::stream::iter(vec![Ok(WatchAnswer {
+            events: vec![pb::Event::from(event)],
+            last_position: 0,
+            head_position: 0,
+        })]);
+        let page = batches(messages, |answer| answer)
+            .next()
+            .await
+            .expect("a batch")
+            .expect("ok");
+        assert_eq!((page.last_position, page.head), (5, 5));
     }
 }

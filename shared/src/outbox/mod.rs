@@ -19,7 +19,8 @@
 //! - [`Consumer`]: pulls from an [`EventSource`] (the publisher's gRPC
 //!   client, or a [`Feed`] in-process) and runs the service's
 //!   [`EventHandler`] for each event in one transaction with the cursor
-//!   advance and the applied-event record.
+//!   advance and the applied-event record, in a span linked to the event's
+//!   writer, reporting its feed lag (module `lag`).
 //! - [`prune_events`] and [`prune_applied_events`]: retention, called by the
 //!   service on its own schedule.
 //! - [`schema`]: the SQL that publishing and consuming services copy into
@@ -61,6 +62,7 @@ mod error;
 mod event;
 mod feed;
 pub mod grpc;
+mod lag;
 mod prune;
 pub mod schema;
 mod sequencer;

@@ -32,8 +32,17 @@ impl ComplaintApi {
             after_position,
             types,
         } = r;
-        outbox::grpc::watch(&self.feed, after_position, types, DOMAIN, |events| {
-            pb::WatchComplaintEventsResponse { events }
+        outbox::grpc::watch(&self.feed, after_position, types, DOMAIN, |answer| {
+            let outbox::grpc::WatchAnswer {
+                events,
+                last_position,
+                head_position,
+            } = answer;
+            pb::WatchComplaintEventsResponse {
+                events,
+                last_position,
+                head_position,
+            }
         })
     }
 }
