@@ -26,7 +26,7 @@ pub use client::{ClientError, ClientSettings, TracedChannel, connect, traced};
 pub use server::{BoundServer, ServeError, ServeParts, Server};
 pub use shutdown::shutdown_signal;
 pub use tls::{ClientTlsSettings, TlsError, TlsSettings};
-pub use trace::{RpcTraceLayer, continue_trace, current_traceparent};
+pub use trace::{RpcTraceLayer, continue_trace, current_traceparent, follow_from};
 
 /// The error type tonic and tower use for anything a service may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -117,6 +117,20 @@ pub fn span_context_of(traceparent: &str) -> Option<SpanContext> {
     span_context.is_valid().then_some(span_context)
 }
 
+/// Makes `span`, not yet entered, work caused by the span a stored
+/// `traceparent` names: it continues that trace (one story in a trace view)
+/// and links to that span (as the messaging conventions ask of work that
+/// processes what another span produced). Returns whether the value was a
+/// valid trace context; an invalid one changes nothing.
+pub fn follow_from(span: &Span, traceparent: &str) -> bool {
+    let Some(cause) = span_context_of(traceparent) else {
+        return false;
+    };
+    continue_trace(span, traceparent);
+    span.add_link(cause);
+    true
+}
+
 /// Which end of the call a span describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Side {

@@ -40,12 +40,10 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 use sqlx::postgres::PgPool;
 use tracing::Instrument as _;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::lag::FeedLag;
 use super::{BoxError, Event, Feed, OutboxError, Page};
-use crate::grpc::continue_trace;
-use crate::grpc::trace::span_context_of;
+use crate::grpc::follow_from;
 
 /// `messaging.system` on a consumer's spans: no registered system fits, so
 /// the outbox names itself.
@@ -325,11 +323,8 @@ impl<S: EventSource, H: EventHandler> Consumer<S, H> {
             event.type = %event.event_type,
             event.position = event.position,
         );
-        if let Some(traceparent) = &event.traceparent
-            && let Some(writer) = span_context_of(traceparent)
-        {
-            continue_trace(&span, traceparent);
-            span.add_link(writer);
+        if let Some(traceparent) = &event.traceparent {
+            follow_from(&span, traceparent);
         }
         let Self {
             pool,

@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::telemetry;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
-use crate::telemetry;
 
 /// One data point: its attributes (key to value as text) and its value.
 pub type Point = (BTreeMap<String, String>, u64);
@@ -19,6 +19,7 @@ fn count(value: i64) -> u64 {
 }
 
 /// The test's meter provider and what it exported.
+#[derive(Debug)]
 pub struct Recorder {
     provider: SdkMeterProvider,
     exporter: InMemoryMetricExporter,

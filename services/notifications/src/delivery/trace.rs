@@ -1,12 +1,13 @@
 //! The span of one message's delivery in a round, for a message queued in a
 //! trace (a complaint's acknowledgement queued by the feed consumer, a
-//! SendMessage call): it continues that trace, so an operator following a
+//! SendMessage call): it continues that trace and links to the span that
+//! queued it, as the feed consumer's span does, so an operator following a
 //! complaint sees its acknowledgement rendered, handed to the channel and
 //! how it ended. Broadcast messages carry no trace and get no span. The
 //! span names the message's kind and id, the channel last tried and the
 //! state it ended in; never the recipient, an address or the text.
 
-use redress_platform::grpc::continue_trace;
+use redress_platform::grpc::follow_from;
 use tracing::Span;
 use tracing::field::Empty;
 
@@ -27,7 +28,7 @@ pub(super) fn span(claimed: &Claimed) -> Span {
         notification.channel = Empty,
         notification.state = Empty,
     );
-    continue_trace(&span, traceparent);
+    follow_from(&span, traceparent);
     span
 }
 
