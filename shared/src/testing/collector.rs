@@ -220,6 +220,29 @@ impl Collector {
             .unwrap_or_default()
     }
 
+    /// [`Collector::raw_output`] once rotel has printed nothing for a
+    /// moment ([`QUIET`]), so nothing it received is still being printed:
+    /// for reading everything after the senders stopped. Panics if it never
+    /// falls quiet within [`START_TIMEOUT`].
+    pub fn settled_output(&self) -> String {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let quiet = self
+                .stdout
+                .lock()
+                .map(|captured| captured.last_output.elapsed() >= QUIET)
+                .unwrap_or(true);
+            if quiet {
+                return self.raw_output();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "test support: the collector never stopped printing"
+            );
+            thread::sleep(QUIET / 5);
+        }
+    }
+
     /// Everything rotel printed on its standard error so far.
     pub fn stderr(&self) -> String {
         self.stderr
@@ -236,7 +259,7 @@ impl Collector {
             .parsed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (chunk, end, line_offset) = {
+        let (chunk, end) = {
             let captured = self
                 .stdout
                 .lock()
@@ -247,8 +270,7 @@ impl Collector {
             } else {
                 last_block_start(text, parsed.upto)
             };
-            let chunk = text[parsed.upto..end].to_owned();
-            (chunk, end, text[..parsed.upto].lines().count())
+            (text[parsed.upto..end].to_owned(), end)
         };
         match parse(&chunk) {
             Ok(export) => {
@@ -265,7 +287,7 @@ impl Collector {
                 panic!(
                     "test support: the collector printed what its debug format does not \
                      (line {} of its output): {error}\n--- around it\n{}",
-                    line_offset + error.line,
+                    self.raw_output()[..parsed.upto].lines().count() + error.line,
                     context.join("\n")
                 );
             }

@@ -233,12 +233,17 @@ enum Follow {
     EventName,
 }
 
-/// A `Str(` value whose closing parenthesis has not come yet.
+/// A `Str(` value whose closing parenthesis has not come yet. A line
+/// ending in `)` may close it (SQL text has many such lines): it does when
+/// the line after it is one of the format's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct OpenString {
     target: Arrows,
     key: String,
+    /// The value so far, with the `)` of the last line if it had one.
     text: String,
+    /// Whether the last line ended in `)`.
+    closable: bool,
 }
 
 /// A span being read: its fields as they come.
@@ -314,14 +319,14 @@ impl Parser {
     /// Reads one line.
     fn line(&mut self, line: &str) -> Result<(), String> {
         if let Some(mut open) = self.open.take() {
-            open.text.push('\n');
-            open.text.push_str(line);
-            if line.ends_with(')') {
-                open.text.pop();
-                return self.set_attribute(open.target, open.key, open.text);
+            if !(open.closable && is_format_line(line)) {
+                open.text.push('\n');
+                open.text.push_str(line);
+                open.closable = line.ends_with(')');
+                self.open = Some(open);
+                return Ok(());
             }
-            self.open = Some(open);
-            return Ok(());
+            self.close(open)?;
         }
         if line.starts_with("{\"v\":") && line.contains("\"name\":\"rotel") {
             self.export.collector_logs.push(line.to_owned());
@@ -621,8 +626,15 @@ impl Parser {
             target,
             key: key.to_owned(),
             text: inner.to_owned(),
+            closable: false,
         });
         Ok(())
+    }
+
+    /// Stores an open string value, closed by its last line's `)`.
+    fn close(&mut self, mut open: OpenString) -> Result<(), String> {
+        open.text.pop();
+        self.set_attribute(open.target, open.key, open.text)
     }
 
     /// Stores an attribute where `target` says.
@@ -739,8 +751,10 @@ impl Parser {
 
     /// Ends the output: nothing may be left open.
     fn finish(&mut self) -> Result<(), String> {
-        if let Some(open) = &self.open {
-            return Err(format!("attribute {:?} is never closed", open.key));
+        match self.open.take() {
+            Some(open) if open.closable => self.close(open)?,
+            Some(open) => return Err(format!("attribute {:?} is never closed", open.key)),
+            None => {}
         }
         self.end_block()
     }
@@ -757,6 +771,30 @@ fn block_header(line: &str) -> Option<Signal> {
     } else {
         None
     }
+}
+
+/// Whether `line` is one the format prints after an attribute (so a string
+/// value before it has ended): an attribute or field line, or a header.
+fn is_format_line(line: &str) -> bool {
+    const HEADERS: &[&str] = &[
+        "Resource",
+        "Scope",
+        "InstrumentationScope",
+        "Span #",
+        "Events:",
+        "SpanEvent #",
+        "Links:",
+        "SpanLink #",
+        "Attributes:",
+        "Metric #",
+        "Descriptor:",
+        "Data point attributes:",
+        "StartTimestamp: ",
+        "{\"v\":",
+    ];
+    arrow(line).is_some()
+        || HEADERS.iter().any(|h| line.starts_with(h))
+        || POINT_HEADERS.iter().any(|h| line.starts_with(h))
 }
 
 /// An attribute or field line: `     -> key: value` (depth 1) or

@@ -195,6 +195,33 @@ fn a_string_value_never_closed_fails() {
 }
 
 #[test]
+fn a_string_value_with_lines_ending_in_a_parenthesis_runs_to_the_next_attribute() {
+    // sqlx's debug events carry the statement's text, as they did in a run.
+    let sql = "     -> note: Str(\n\nWITH at_start AS (\n    SELECT 1 WHERE x IN ('a', 'b')\n), \
+               churned AS (\n    SELECT (2)\n)\nSELECT * FROM at_start)";
+    let text = changed("     -> note: Str(two\nlines)", sql);
+    let export = parse(&text).expect("a value over lines ending in )");
+    assert_eq!(
+        export.spans[0].attribute("note"),
+        Some(
+            "\n\nWITH at_start AS (\n    SELECT 1 WHERE x IN ('a', 'b')\n), churned AS (\n    \
+             SELECT (2)\n)\nSELECT * FROM at_start"
+        )
+    );
+    assert_eq!(export.spans[0].attribute("busy_ns"), Some("6859"));
+    // Printed last, the value runs to the end of the output.
+    let end = text
+        .find("     -> busy_ns: Int(6859)")
+        .expect("the next attribute");
+    let export = parse(&text[..end]).expect("a value ending the output");
+    assert!(
+        export.spans[0]
+            .attribute("note")
+            .is_some_and(|note| note.ends_with("SELECT * FROM at_start"))
+    );
+}
+
+#[test]
 fn span_and_event_names_may_run_over_several_lines() {
     let text = changed(
         "     -> Name: probe answered",
