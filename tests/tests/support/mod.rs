@@ -348,6 +348,8 @@ pub struct Suite {
     /// Its stdout after the banner, a line at a time (kept drained so the
     /// process never blocks on a full pipe).
     _stdout: Option<Receiver<String>>,
+    /// What every `redress up` of this suite printed on stdout so far.
+    stdout: Arc<Mutex<String>>,
     /// What every `redress up` of this suite printed on stderr so far.
     stderr: Arc<Mutex<String>>,
     /// The environment every command of this suite gets.
@@ -371,11 +373,13 @@ pub struct Suite {
 }
 
 /// Starts `redress up` in `dir` with `vars` and waits for its banner;
-/// everything it prints on stderr is appended to `stderr`. Panics, with
-/// what it printed, if it exits or takes longer than [`START_TIMEOUT`].
+/// everything it prints on stdout and stderr is appended to `stdout` and
+/// `stderr`. Panics, with what it printed, if it exits or takes longer than
+/// [`START_TIMEOUT`].
 fn start_up(
     dir: &Path,
     vars: &[(String, String)],
+    stdout_sink: &Arc<Mutex<String>>,
     stderr: &Arc<Mutex<String>>,
 ) -> (ChildGuard, Receiver<String>) {
     let mut child = command(dir, vars, &["up"])
@@ -398,8 +402,13 @@ fn start_up(
     });
     let (lines, stdout) = mpsc::channel();
     let stdout_pipe = child.0.stdout.take().expect("piped stdout");
+    let sink = stdout_sink.clone();
     thread::spawn(move || {
         for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
+            if let Ok(mut text) = sink.lock() {
+                text.push_str(&line);
+                text.push('\n');
+            }
             let _ = lines.send(line);
         }
     });
@@ -443,7 +452,7 @@ impl Suite {
     /// extra one wins). A restart keeps both.
     pub fn start_with_env(toml: &str, extra: &[(&str, &str)]) -> Self {
         let mut suite = Self::provision_with_env(toml, extra);
-        let (child, stdout) = start_up(suite.dir.path(), &suite.vars, &suite.stderr);
+        let (child, stdout) = start_up(suite.dir.path(), &suite.vars, &suite.stdout, &suite.stderr);
         suite.child = Some(child);
         suite._stdout = Some(stdout);
         suite
@@ -504,6 +513,7 @@ impl Suite {
         Self {
             child: None,
             _stdout: None,
+            stdout: Arc::new(Mutex::new(String::new())),
             stderr: Arc::new(Mutex::new(String::new())),
             vars,
             endpoint: format!("http://127.0.0.1:{port}"),
@@ -695,9 +705,15 @@ impl Suite {
         if let Ok(mut text) = self.stderr.lock() {
             text.push_str("--- restarted\n");
         }
-        let (child, stdout) = start_up(self.dir.path(), &self.vars, &self.stderr);
+        let (child, stdout) = start_up(self.dir.path(), &self.vars, &self.stdout, &self.stderr);
         self.child = Some(child);
         self._stdout = Some(stdout);
+    }
+
+    /// What `redress up` printed on stdout so far, the banner and every
+    /// log line included.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// What `redress up` printed on stderr so far.
