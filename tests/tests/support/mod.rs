@@ -253,6 +253,70 @@ pub fn run(dir: &Path, vars: &[(String, String)], args: &[&str]) -> Outcome {
     }
 }
 
+/// One `redress serve <service>` process and what it printed.
+#[derive(Debug)]
+struct Served {
+    /// The service's name.
+    name: String,
+    /// The process.
+    child: ChildGuard,
+    /// Everything it printed on stdout so far (its JSON log lines).
+    stdout: Arc<Mutex<String>>,
+    /// Everything it printed on stderr so far.
+    stderr: Arc<Mutex<String>>,
+}
+
+/// Services of one suite, each in a process of its own (`redress serve`),
+/// as Kubernetes runs them: each migrates its own schema through the admin
+/// URL and reaches the others at their listen addresses. Killed when
+/// dropped; when that happens because a test panicked, what each process
+/// printed is shown first.
+#[derive(Debug)]
+pub struct Services {
+    /// In start order.
+    served: Vec<Served>,
+}
+
+impl Services {
+    /// What every process printed so far, stdout and stderr, each under a
+    /// heading naming the service.
+    pub fn output(&self) -> String {
+        let mut text = String::new();
+        for served in &self.served {
+            let read =
+                |sink: &Arc<Mutex<String>>| sink.lock().map(|s| s.clone()).unwrap_or_default();
+            text.push_str(&format!(
+                "--- redress serve {} (stdout)\n{}--- redress serve {} (stderr)\n{}",
+                served.name,
+                read(&served.stdout),
+                served.name,
+                read(&served.stderr)
+            ));
+        }
+        text
+    }
+}
+
+impl Drop for Services {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            eprintln!("{}", self.output());
+        }
+    }
+}
+
+/// Appends each line `pipe` gives to `sink`, on a thread of its own.
+fn keep_lines(pipe: impl Read + Send + 'static, sink: Arc<Mutex<String>>) {
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if let Ok(mut text) = sink.lock() {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+    });
+}
+
 /// The secret `redress up` must derive service passwords from so that it
 /// sets the same password on the cluster-wide login roles as test support
 /// does; any other would lock out API tests running beside this one.
@@ -284,6 +348,8 @@ pub struct Suite {
     /// Its stdout after the banner, a line at a time (kept drained so the
     /// process never blocks on a full pipe).
     _stdout: Option<Receiver<String>>,
+    /// What every `redress up` of this suite printed on stdout so far.
+    stdout: Arc<Mutex<String>>,
     /// What every `redress up` of this suite printed on stderr so far.
     stderr: Arc<Mutex<String>>,
     /// The environment every command of this suite gets.
@@ -307,11 +373,13 @@ pub struct Suite {
 }
 
 /// Starts `redress up` in `dir` with `vars` and waits for its banner;
-/// everything it prints on stderr is appended to `stderr`. Panics, with
-/// what it printed, if it exits or takes longer than [`START_TIMEOUT`].
+/// everything it prints on stdout and stderr is appended to `stdout` and
+/// `stderr`. Panics, with what it printed, if it exits or takes longer than
+/// [`START_TIMEOUT`].
 fn start_up(
     dir: &Path,
     vars: &[(String, String)],
+    stdout_sink: &Arc<Mutex<String>>,
     stderr: &Arc<Mutex<String>>,
 ) -> (ChildGuard, Receiver<String>) {
     let mut child = command(dir, vars, &["up"])
@@ -334,8 +402,13 @@ fn start_up(
     });
     let (lines, stdout) = mpsc::channel();
     let stdout_pipe = child.0.stdout.take().expect("piped stdout");
+    let sink = stdout_sink.clone();
     thread::spawn(move || {
         for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
+            if let Ok(mut text) = sink.lock() {
+                text.push_str(&line);
+                text.push('\n');
+            }
             let _ = lines.send(line);
         }
     });
@@ -379,7 +452,7 @@ impl Suite {
     /// extra one wins). A restart keeps both.
     pub fn start_with_env(toml: &str, extra: &[(&str, &str)]) -> Self {
         let mut suite = Self::provision_with_env(toml, extra);
-        let (child, stdout) = start_up(suite.dir.path(), &suite.vars, &suite.stderr);
+        let (child, stdout) = start_up(suite.dir.path(), &suite.vars, &suite.stdout, &suite.stderr);
         suite.child = Some(child);
         suite._stdout = Some(stdout);
         suite
@@ -440,6 +513,7 @@ impl Suite {
         Self {
             child: None,
             _stdout: None,
+            stdout: Arc::new(Mutex::new(String::new())),
             stderr: Arc::new(Mutex::new(String::new())),
             vars,
             endpoint: format!("http://127.0.0.1:{port}"),
@@ -471,6 +545,92 @@ impl Suite {
         )
         .expect("a token");
         redress_platform::auth::BearerInterceptor::new(&Secret::new(token)).expect("a header value")
+    }
+
+    /// Starts `redress serve <name>` for each of `names`, in order, with
+    /// the suite's environment plus `extra`, and waits until each answers
+    /// its health check as serving before starting the next (a service
+    /// connects to those it calls as it starts). Panics, with what the
+    /// processes printed, if one exits or is not serving within
+    /// [`START_TIMEOUT`].
+    pub fn serve(&self, names: &[&str], extra: &[(&str, &str)]) -> Services {
+        let mut vars = self.vars.clone();
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let mut services = Services { served: Vec::new() };
+        for name in names {
+            let mut child = command(self.dir.path(), &vars, &["serve", name])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map(ChildGuard)
+                .expect("redress serve starts");
+            let stdout = Arc::new(Mutex::new(String::new()));
+            let stderr = Arc::new(Mutex::new(String::new()));
+            keep_lines(child.0.stdout.take().expect("piped stdout"), stdout.clone());
+            keep_lines(child.0.stderr.take().expect("piped stderr"), stderr.clone());
+            services.served.push(Served {
+                name: (*name).to_owned(),
+                child,
+                stdout,
+                stderr,
+            });
+            self.wait_until_serving(&mut services, name);
+        }
+        services
+    }
+
+    /// Waits until the last of `services`, `name`, answers its health check
+    /// as serving.
+    fn wait_until_serving(&self, services: &mut Services, name: &str) {
+        let endpoint = self.endpoint_of(name);
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let serving = self.runtime.block_on(async {
+                let channel = tonic::transport::Channel::from_shared(endpoint.clone())
+                    .ok()?
+                    .connect()
+                    .await
+                    .ok()?;
+                let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+                let status = health
+                    .check(tonic_health::pb::HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .status;
+                Some(
+                    status
+                        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32,
+                )
+            });
+            if serving == Some(true) {
+                return;
+            }
+            let served = services.served.last_mut().expect("a started service");
+            if let Ok(Some(status)) = served.child.0.try_wait() {
+                // Dropping `services` while panicking shows what it printed.
+                panic!("`redress serve {name}` exited ({status}) before serving");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`redress serve {name}` was not serving at {endpoint} in {START_TIMEOUT:?}"
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The endpoint of service `name`.
+    pub fn endpoint_of(&self, name: &str) -> String {
+        match name {
+            "customers" => self.endpoint.clone(),
+            "complaints" => self.complaints_endpoint.clone(),
+            "notifications" => self.notifications_endpoint.clone(),
+            "crisis" => self.crisis_endpoint.clone(),
+            other => panic!("no service {other:?}"),
+        }
     }
 
     /// The suite's working directory.
@@ -545,9 +705,15 @@ impl Suite {
         if let Ok(mut text) = self.stderr.lock() {
             text.push_str("--- restarted\n");
         }
-        let (child, stdout) = start_up(self.dir.path(), &self.vars, &self.stderr);
+        let (child, stdout) = start_up(self.dir.path(), &self.vars, &self.stdout, &self.stderr);
         self.child = Some(child);
         self._stdout = Some(stdout);
+    }
+
+    /// What `redress up` printed on stdout so far, the banner and every
+    /// log line included.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// What `redress up` printed on stderr so far.
