@@ -5,7 +5,8 @@
 //! are created through the gRPC API, and what reached the collector is read
 //! back: the intake is one trace from the complaints server through its
 //! client call to the customers server; the notifications consumer's work
-//! on the `complaint.created` event is a span linked to that trace; the
+//! on the `complaint.created` event is a span linked to that trace (and the
+//! acknowledgement it queues is delivered in a span of the same trace); the
 //! database work in it is client spans naming the statement, never its
 //! values; and every service exports its RPC durations as metrics.
 //!
@@ -270,9 +271,34 @@ fn the_notification_work_for_a_new_complaint_is_a_span_linked_to_the_intake_trac
         },
     );
     assert!(
-        linked.attribute("event.id").is_some()
-            || linked.attribute("messaging.message.id").is_some(),
+        linked.attribute("messaging.message.id").is_some(),
         "the consumer span names the event it applied: {linked:#?}"
+    );
+    assert_eq!(linked.trace_id, intake.trace_id, "one story: {linked:#?}");
+
+    // The acknowledgement the consumer queued is delivered in a span of the
+    // same trace, linked to the consumer's span that queued it.
+    let delivery = scenario.eventually(
+        "redress-notifications delivery span of the acknowledgement in the intake's trace",
+        |spans| {
+            spans
+                .iter()
+                .find(|s| {
+                    s.service == "redress-notifications"
+                        && s.kind == SpanKind::Producer
+                        && s.name == "deliver complaint.acknowledgement"
+                        && s.trace_id == intake.trace_id
+                })
+                .cloned()
+        },
+    );
+    assert!(
+        delivery.links.iter().any(|l| l.span_id == linked.span_id),
+        "the delivery links to the consumer span that queued it: {delivery:#?}"
+    );
+    assert!(
+        delivery.attribute("notification.state").is_some(),
+        "the delivery says how it ended: {delivery:#?}"
     );
 }
 
