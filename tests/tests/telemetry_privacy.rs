@@ -10,12 +10,15 @@
 //! rejected resolutions; goodwill descriptions, payment references and
 //! reasons; root causes; recovery-step notes; improvement actions; survey
 //! comments; follow-up outcomes; reopening reasons; staff contact details;
-//! message variables — and walks the paths that carry them: a complaint
+//! message variables; a crisis signal's summary and source, a crisis title,
+//! timeline notes and status reports — and walks the paths that carry
+//! them: a complaint
 //! taken in, handed off, declined, accepted, reassigned, assisted, noted,
 //! resolved with goodwill, surveyed, closed, followed up and reopened; an
 //! e-mail rendering the customer's name through a real SMTP server, and one
-//! the server refuses; calls refused for a bad e-mail address, a bad phone
-//! number and an unknown customer, so error paths log too. No marker may
+//! the server refuses; a crisis declared from the complaint; calls refused
+//! for a bad e-mail address, a bad phone number, an unknown customer and a
+//! signal without a summary, so error paths log too. No marker may
 //! appear in what `redress up` printed (stdout and stderr) or in anything
 //! the collector received (spans, span events, attributes, metrics).
 //!

@@ -5,6 +5,7 @@
 //! the paths it means to.
 
 mod complaints;
+mod crisis;
 mod customers;
 mod notifications;
 mod resolution;
@@ -199,5 +200,6 @@ pub(crate) async fn run(suite: &Suite, smtp: &SmtpServer, markers: &mut Markers)
     complaints::change_hands(&mut cast, m, &complaint).await;
     resolution::resolve_and_follow_up(&mut cast, m, &complaint).await;
     notifications::send(&mut cast, m, smtp, &customer, &bouncing).await;
+    crisis::respond(suite, m, &complaint).await;
     complaint
 }
