@@ -59,9 +59,6 @@ pub struct TelemetrySettings {
     pub log_filter: String,
     /// How log lines are written.
     pub log_format: LogFormat,
-    /// Whether each SQL statement run inside a trace becomes a database
-    /// span ([`db`]).
-    pub database_spans: bool,
 }
 
 impl Default for TelemetrySettings {
@@ -71,7 +68,6 @@ impl Default for TelemetrySettings {
                 "info,opentelemetry=warn,opentelemetry_sdk=warn,sqlx::postgres::notice=warn"
                     .to_owned(),
             log_format: LogFormat::Json,
-            database_spans: true,
         }
     }
 }
@@ -206,10 +202,8 @@ pub fn init(
         .with_filter(trace_filter);
     // Every statement sqlx reports reaches the database span layer, whatever
     // the log filter says (sqlx reports only when someone listens).
-    let db_layer = settings.database_spans.then(|| {
-        db::DbSpans::new(&provider)
-            .with_filter(Targets::new().with_target(db::SQLX_QUERY_TARGET, LevelFilter::TRACE))
-    });
+    let db_layer = db::DbSpans::new(&provider)
+        .with_filter(Targets::new().with_target(db::SQLX_QUERY_TARGET, LevelFilter::TRACE));
     let log_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
