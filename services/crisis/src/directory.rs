@@ -15,11 +15,10 @@ use std::sync::Arc;
 
 use redress_platform::auth::{IdentityInterceptor, ServiceIdentity};
 use redress_platform::grpc::{ClientError, ClientSettings, TracedChannel, connect, traced};
-use redress_platform::outbox::{self, BoxError, EventBatches, EventSource};
+use redress_platform::outbox::ComplaintFeedSource;
 use redress_proto::complaints::v1 as kpb;
 use redress_proto::customers::v1 as cpb;
 use redress_proto::notifications::v1 as npb;
-use tonic::Request;
 use tonic::service::interceptor::InterceptedService;
 
 /// A client channel carrying this service's identity.
@@ -89,45 +88,8 @@ impl Directories {
         })
     }
 
-    /// The complaint feed, as an [`EventSource`].
+    /// The complaint feed, as an [`redress_platform::outbox::EventSource`].
     pub fn complaint_feed(&self) -> ComplaintFeedSource {
-        ComplaintFeedSource {
-            client: self.complaints.clone(),
-        }
-    }
-}
-
-/// The complaints service's event feed.
-#[derive(Debug, Clone)]
-pub struct ComplaintFeedSource {
-    client: ComplaintsClient,
-}
-
-impl EventSource for ComplaintFeedSource {
-    async fn watch(
-        &mut self,
-        after_position: i64,
-        types: &[String],
-    ) -> Result<EventBatches, BoxError> {
-        let stream = self
-            .client
-            .watch_complaint_events(Request::new(kpb::WatchComplaintEventsRequest {
-                after_position,
-                types: types.to_vec(),
-            }))
-            .await?
-            .into_inner();
-        Ok(outbox::grpc::batches(stream, |batch| {
-            let kpb::WatchComplaintEventsResponse {
-                events,
-                last_position,
-                head_position,
-            } = batch;
-            outbox::grpc::WatchAnswer {
-                events,
-                last_position,
-                head_position,
-            }
-        }))
+        ComplaintFeedSource::new(self.complaints.clone())
     }
 }

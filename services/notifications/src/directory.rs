@@ -6,8 +6,8 @@
 //!   contact points, consents withdrawn), read in batches at the time of
 //!   sending so that a changed address or a withdrawn consent counts at
 //!   once; and the members of a selector, streamed.
-//! - [`ComplaintFeedSource`]: the complaints service's event feed, as an
-//!   [`EventSource`] for the trigger consumer.
+//! - the complaints service's event feed for the trigger consumer is the
+//!   platform's [`ComplaintFeedSource`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,8 +16,7 @@ use futures::StreamExt as _;
 use futures::stream::BoxStream;
 use redress_platform::auth::{IdentityInterceptor, ServiceIdentity};
 use redress_platform::grpc::{ClientError, ClientSettings, TracedChannel, connect, traced};
-use redress_platform::outbox::{self, BoxError, EventBatches, EventSource};
-use redress_proto::complaints::v1 as kpb;
+pub use redress_platform::outbox::ComplaintFeedSource;
 use redress_proto::customers::v1 as cpb;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Code, Request, Status};
@@ -204,58 +203,5 @@ fn contact_of(customer: cpb::Customer) -> CustomerContact {
             .map(|c| c.purpose.clone())
             .collect(),
         erased: customer.erase_time.is_some(),
-    }
-}
-
-/// The complaints service's event feed.
-#[derive(Debug, Clone)]
-pub struct ComplaintFeedSource {
-    client: kpb::complaint_service_client::ComplaintServiceClient<Intercepted>,
-}
-
-impl ComplaintFeedSource {
-    /// A source calling `endpoint` as `identity`. Connects lazily, so the
-    /// complaints service may start after this one.
-    pub async fn connect(
-        endpoint: &str,
-        settings: &ClientSettings,
-        identity: Arc<ServiceIdentity>,
-    ) -> Result<Self, ClientError> {
-        let channel = traced(connect(endpoint, settings).await?);
-        Ok(Self {
-            client: kpb::complaint_service_client::ComplaintServiceClient::with_interceptor(
-                channel,
-                IdentityInterceptor(identity),
-            ),
-        })
-    }
-}
-
-impl EventSource for ComplaintFeedSource {
-    async fn watch(
-        &mut self,
-        after_position: i64,
-        types: &[String],
-    ) -> Result<EventBatches, BoxError> {
-        let stream = self
-            .client
-            .watch_complaint_events(Request::new(kpb::WatchComplaintEventsRequest {
-                after_position,
-                types: types.to_vec(),
-            }))
-            .await?
-            .into_inner();
-        Ok(outbox::grpc::batches(stream, |batch| {
-            let kpb::WatchComplaintEventsResponse {
-                events,
-                last_position,
-                head_position,
-            } = batch;
-            outbox::grpc::WatchAnswer {
-                events,
-                last_position,
-                head_position,
-            }
-        }))
     }
 }

@@ -57,6 +57,7 @@
 //! feed in the database behind any long-running writing transaction. The
 //! `xid` column is stored only to tie an event to its transaction.
 
+mod complaint_feed;
 mod consumer;
 mod error;
 mod event;
@@ -69,6 +70,7 @@ mod sequencer;
 mod wake;
 mod writer;
 
+pub use complaint_feed::{ComplaintFeedSource, ComplaintsClient};
 pub use consumer::{
     Consumer, ConsumerSettings, EventBatches, EventHandler, EventSource, FnHandler, HandlerFuture,
     cursor, handler_fn,
