@@ -108,11 +108,7 @@ pub async fn sample(pool: PgPool, period: Duration) {
 /// Reads the open complaints and records every (state, priority) pair; on
 /// a failed read the gauge keeps its last values.
 async fn record_open(pool: &PgPool, gauge: &Gauge<u64>) {
-    let counts = match pool.acquire().await {
-        Ok(mut conn) => store::stats::open_now(&mut conn).await,
-        Err(error) => Err(error.into()),
-    };
-    let counts = match counts {
+    let counts = match store::stats::open_now(pool).await {
         Ok(counts) => counts,
         Err(error) => {
             tracing::warn!(%error, "reading the open complaints for the metrics failed");

@@ -79,11 +79,7 @@ pub async fn sample_until(
 /// Reads the undecided warnings and records every (source, state) pair; on
 /// a failed read the gauge keeps its last values.
 async fn record_warnings(pool: &PgPool, clock: &SharedClock, gauge: &Gauge<u64>) {
-    let counts = match pool.acquire().await {
-        Ok(mut conn) => store::warnings::undecided_now(&mut conn, clock.now()).await,
-        Err(error) => Err(error.into()),
-    };
-    let counts = match counts {
+    let counts = match store::warnings::undecided_now(pool, clock.now()).await {
         Ok(counts) => counts,
         Err(error) => {
             tracing::warn!(%error, "reading the open warnings for the metrics failed");
@@ -110,11 +106,7 @@ async fn record_warnings(pool: &PgPool, clock: &SharedClock, gauge: &Gauge<u64>)
 /// Reads the crises not closed and records every (priority, state, drill)
 /// combination; on a failed read the gauge keeps its last values.
 async fn record_crises(pool: &PgPool, gauge: &Gauge<u64>) {
-    let counts = match pool.acquire().await {
-        Ok(mut conn) => store::crises::active_now(&mut conn).await,
-        Err(error) => Err(error.into()),
-    };
-    let counts = match counts {
+    let counts = match store::crises::active_now(pool).await {
         Ok(counts) => counts,
         Err(error) => {
             tracing::warn!(%error, "reading the active crises for the metrics failed");

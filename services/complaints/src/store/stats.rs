@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use super::{StoreError, code};
 use crate::domain::priority::Priority;
@@ -133,7 +133,7 @@ pub async fn compute(
 /// How many complaints are open now ([`State::is_open`]), per state and
 /// priority; a pair with none is absent. One grouped count over the
 /// complaints table.
-pub async fn open_now(conn: &mut PgConnection) -> Result<Vec<(State, Priority, i64)>, StoreError> {
+pub async fn open_now(pool: &PgPool) -> Result<Vec<(State, Priority, i64)>, StoreError> {
     let open: Vec<&str> = State::ALL
         .into_iter()
         .filter(|s| s.is_open())
@@ -144,7 +144,7 @@ pub async fn open_now(conn: &mut PgConnection) -> Result<Vec<(State, Priority, i
          WHERE state = ANY($1) GROUP BY state, priority",
     )
     .bind(&open)
-    .fetch_all(conn)
+    .fetch_all(pool)
     .await?;
     rows.into_iter()
         .map(|(state, priority, count)| {

@@ -5,7 +5,7 @@
 
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx as _;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{StoreError, code};
@@ -446,13 +446,13 @@ pub async fn mark_reminded(
 /// How many crises are not closed, per priority, state and whether they
 /// are drills; a combination with none is absent.
 pub async fn active_now(
-    conn: &mut PgConnection,
+    pool: &PgPool,
 ) -> Result<Vec<(Priority, CrisisState, bool, i64)>, StoreError> {
     let rows: Vec<(String, String, bool, i64)> = sqlx::query_as(
         "SELECT priority, state, drill, count(*) FROM crises
          WHERE state <> 'closed' GROUP BY 1, 2, 3",
     )
-    .fetch_all(conn)
+    .fetch_all(pool)
     .await?;
     rows.into_iter()
         .map(|(priority, state, drill, count)| {

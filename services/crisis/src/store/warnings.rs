@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx as _;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{StoreError, code, ts};
@@ -334,7 +334,7 @@ pub async fn list(
 /// snooze that is over counts as open, woken or not); a pair with none is
 /// absent.
 pub async fn undecided_now(
-    conn: &mut PgConnection,
+    pool: &PgPool,
     now: Timestamp,
 ) -> Result<Vec<(WarningSource, WarningState, i64)>, StoreError> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
@@ -345,7 +345,7 @@ pub async fn undecided_now(
          GROUP BY 1, 2",
     )
     .bind(now.to_sqlx())
-    .fetch_all(conn)
+    .fetch_all(pool)
     .await?;
     rows.into_iter()
         .map(|(source, state, count)| {
