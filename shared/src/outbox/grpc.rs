@@ -198,11 +198,11 @@ mod tests {
         assert_eq!(status.code(), Code::FailedPrecondition);
     }
 
-    #[tokio::test]
-    async fn a_watch_response_stream_becomes_event_batches() {
-        let event = Event {
+    /// A `complaint.created` event at `position`.
+    fn event_at(position: i64) -> Event {
+        Event {
             id: uuid::Uuid::now_v7(),
-            position: 5,
+            position,
             event_type: "complaint.created".into(),
             subject: "complaints/1".into(),
             attributes: Default::default(),
@@ -210,7 +210,12 @@ mod tests {
             schema_version: 1,
             create_time: jiff::Timestamp::from_second(1_790_000_000).expect("in range"),
             traceparent: None,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn a_watch_response_stream_becomes_event_batches() {
+        let event = event_at(5);
         let messages = futures::stream::iter(vec![
             Ok(WatchAnswer {
                 events: vec![pb::Event::from(event.clone())],
@@ -242,17 +247,7 @@ mod tests {
 
     #[tokio::test]
     async fn positions_an_older_publisher_leaves_unset_read_as_its_last_events() {
-        let event = Event {
-            id: uuid::Uuid::now_v7(),
-            position: 5,
-            event_type: "complaint.created".into(),
-            subject: "complaints/1".into(),
-            attributes: Default::default(),
-            payload: serde_json::json!({}),
-            schema_version: 1,
-            create_time: jiff::Timestamp::from_second(1_790_000_000).expect("in range"),
-            traceparent: None,
-        };
+        let event = event_at(5);
         let messages = futures::stream::iter(vec![Ok(WatchAnswer {
             events: vec![pb::Event::from(event)],
             last_position: 0,
