@@ -23,7 +23,7 @@ async fn a_statement_in_a_trace_is_a_child_span_named_by_its_summary_without_its
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")))
         .with(
             DbSpans::new(&provider)
-                .with_filter(Targets::new().with_target(SQLX_QUERY_TARGET, LevelFilter::TRACE)),
+                .with_filter(Targets::new().with_target(SQLX_QUERY_TARGET, LevelFilter::DEBUG)),
         );
     let _default = tracing::subscriber::set_default(subscriber);
 

@@ -35,8 +35,9 @@ const MAX_SUMMARY: usize = 255;
 const MAX_PARTS: usize = 4;
 
 /// A layer making a span of every statement sqlx reports; see the module
-/// documentation. Give it only events of [`SQLX_QUERY_TARGET`], at every
-/// level (sqlx reports a statement only when some layer listens).
+/// documentation. Give it only events of [`SQLX_QUERY_TARGET`], at DEBUG
+/// and above (sqlx reports a statement at DEBUG, a slow one at WARN, and
+/// only when some layer listens).
 #[derive(Debug)]
 pub struct DbSpans {
     tracer: SdkTracer,
@@ -61,9 +62,11 @@ impl DbSpans {
 #[derive(Default)]
 struct Statement {
     /// The first words of the statement (all of it when short).
-    summary: String,
-    /// The whole statement when longer than `summary`, else empty.
-    text: String,
+    first_words: String,
+    /// The summary of the whole statement, when sqlx gave it (it does when
+    /// the statement is longer than its first words); summarised as it is
+    /// read, so the text is never copied.
+    whole: Option<Summary>,
     elapsed_secs: Option<f64>,
     rows_returned: Option<u64>,
 }
@@ -71,8 +74,8 @@ struct Statement {
 impl Visit for Statement {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            "summary" => value.clone_into(&mut self.summary),
-            "db.statement" => value.clone_into(&mut self.text),
+            "summary" => value.clone_into(&mut self.first_words),
+            "db.statement" if !value.trim().is_empty() => self.whole = Some(summary(value)),
             _ => {}
         }
     }
@@ -117,12 +120,10 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for DbSpans {
         };
         let mut statement = Statement::default();
         event.record(&mut statement);
-        let text = if statement.text.trim().is_empty() {
-            statement.summary.as_str()
-        } else {
-            statement.text.as_str()
+        let summary = match statement.whole.take() {
+            Some(whole) => whole,
+            None => summary(&statement.first_words),
         };
-        let summary = summary(text);
         let end = SystemTime::now();
         let elapsed = statement
             .elapsed_secs

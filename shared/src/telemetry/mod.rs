@@ -201,9 +201,12 @@ pub fn init(
         .with_tracer(tracer)
         .with_filter(trace_filter);
     // Every statement sqlx reports reaches the database span layer, whatever
-    // the log filter says (sqlx reports only when someone listens).
+    // the log filter says (sqlx reports only when someone listens). sqlx
+    // reports at DEBUG (WARN when slow); listening no lower keeps the
+    // process's most verbose level at DEBUG, so the TRACE events of the
+    // HTTP/2 stack stay off at their call sites.
     let db_layer = db::DbSpans::new(&provider)
-        .with_filter(Targets::new().with_target(db::SQLX_QUERY_TARGET, LevelFilter::TRACE));
+        .with_filter(Targets::new().with_target(db::SQLX_QUERY_TARGET, LevelFilter::DEBUG));
     let log_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
