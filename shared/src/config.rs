@@ -103,7 +103,8 @@ pub struct ServiceSettings {
     /// Empty under `redress up`, which provisions the role and derives it.
     #[serde(default)]
     pub database_url: Secret,
-    /// How other services reach this one; `http://<listen>` when empty.
+    /// How other services reach this one; `http://<listen>` when empty, or
+    /// `https://<listen>` when the caller's client TLS is configured.
     #[serde(default)]
     pub endpoint: String,
 }
@@ -119,10 +120,11 @@ impl ServiceSettings {
     }
 
     /// The endpoint other services use to reach this one, given the address
-    /// it listens on.
-    pub fn endpoint(&self, listen: SocketAddr) -> String {
+    /// it listens on and whether the caller speaks TLS.
+    pub fn endpoint(&self, listen: SocketAddr, tls: bool) -> String {
         if self.endpoint.is_empty() {
-            format!("http://{listen}")
+            let scheme = if tls { "https" } else { "http" };
+            format!("{scheme}://{listen}")
         } else {
             self.endpoint.clone()
         }

@@ -80,7 +80,7 @@ pub type Started = BTreeMap<&'static str, SocketAddr>;
 
 /// How a service reaches `name`: its configured endpoint, else the address
 /// it was started on in this process, else its configured or default
-/// listen address.
+/// listen address (`https://` when client TLS is configured).
 pub fn endpoint_of(config: &Config, name: &str, started: &Started) -> anyhow::Result<String> {
     let settings: ServiceSettings = config.service(name)?;
     if !settings.endpoint.is_empty() {
@@ -90,7 +90,7 @@ pub fn endpoint_of(config: &Config, name: &str, started: &Started) -> anyhow::Re
         Some(address) => *address,
         None => settings.listen_or(default_listen(name)?),
     };
-    Ok(settings.endpoint(address))
+    Ok(settings.endpoint(address, config.platform.client.tls.is_some()))
 }
 
 /// A bound service: its address, and the future that serves it until

@@ -114,6 +114,11 @@ pub async fn up(config: &Config) -> anyhow::Result<()> {
     let mut lines = Vec::new();
     let mut running = Vec::new();
     let mut started = services::Started::new();
+    let scheme = if config.platform.grpc.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     for known in services::ALL.iter().copied() {
         let login = prepare(&pool, &admin.url, &secret, known).await?;
         let service_pool = db::connect(&login, known.name, &config.platform.database.pool).await?;
@@ -127,7 +132,7 @@ pub async fn up(config: &Config) -> anyhow::Result<()> {
             let _ = stopped.wait_for(|s| *s).await;
         };
         let service = services::start(known, config, base, &started, shutdown).await?;
-        lines.push(format!("{:<14} http://{}", known.name, service.address));
+        lines.push(format!("{:<14} {scheme}://{}", known.name, service.address));
         started.insert(known.name, service.address);
         running.push(tokio::spawn(service.serve));
     }

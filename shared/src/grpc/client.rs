@@ -65,6 +65,16 @@ pub enum ClientError {
     /// The TLS files could not be read.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The endpoint's scheme contradicts the TLS setting: `http://` with TLS
+    /// configured (tonic would quietly connect in plaintext) or `https://`
+    /// without it (there is no CA to trust).
+    #[error(
+        "endpoint {endpoint:?} does not match the client TLS setting: use https:// exactly when client.tls is configured"
+    )]
+    SchemeMismatch {
+        /// The endpoint as configured.
+        endpoint: String,
+    },
     /// tonic refused the TLS configuration.
     #[error("invalid TLS configuration for {endpoint:?}")]
     TlsConfig {
@@ -79,14 +89,24 @@ pub enum ClientError {
 /// A channel whose calls are traced; see [`traced`].
 pub type TracedChannel = RpcTrace<Channel>;
 
-/// A lazily connecting channel to `endpoint` (`http://host:port`, or
-/// `https://` with TLS). Fails only on configuration errors; the first call
-/// reports an unreachable server.
+/// A lazily connecting channel to `endpoint`: `http://host:port`, or
+/// `https://host:port` exactly when TLS is configured (anything else is
+/// refused, since tonic only speaks TLS to `https://` and would ignore the
+/// TLS settings for `http://`). Fails only on configuration errors; the
+/// first call reports an unreachable server.
 pub async fn connect(endpoint: &str, settings: &ClientSettings) -> Result<Channel, ClientError> {
     let invalid = |source| ClientError::InvalidEndpoint {
         endpoint: endpoint.to_owned(),
         source,
     };
+    let https = endpoint
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    if https != settings.tls.is_some() {
+        return Err(ClientError::SchemeMismatch {
+            endpoint: endpoint.to_owned(),
+        });
+    }
     let mut builder = Endpoint::from_shared(endpoint.to_owned())
         .map_err(invalid)?
         .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
@@ -119,6 +139,28 @@ mod tests {
         assert_eq!(settings, ClientSettings::default());
         assert_eq!(settings.connect_timeout_ms, 3_000);
         assert_eq!(settings.request_timeout_ms, 10_000);
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_whose_scheme_contradicts_the_tls_setting_is_refused() {
+        let error = connect("https://127.0.0.1:1", &ClientSettings::default())
+            .await
+            .expect_err("https without TLS settings");
+        assert!(matches!(error, ClientError::SchemeMismatch { .. }));
+
+        let with_tls = ClientSettings {
+            tls: Some(ClientTlsSettings {
+                ca_path: "/nonexistent/ca.pem".into(),
+                cert_path: None,
+                key_path: None,
+                domain_name: None,
+            }),
+            ..ClientSettings::default()
+        };
+        let error = connect("http://127.0.0.1:1", &with_tls)
+            .await
+            .expect_err("http with TLS settings");
+        assert!(matches!(error, ClientError::SchemeMismatch { .. }));
     }
 
     #[tokio::test]

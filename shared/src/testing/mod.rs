@@ -13,6 +13,7 @@ pub mod collector;
 pub mod metrics;
 pub mod python;
 mod server;
+pub mod tls;
 
 use std::thread;
 

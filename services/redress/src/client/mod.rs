@@ -97,7 +97,10 @@ impl Context {
     pub fn acting(config: &Config, service: &str, identity: &Identity) -> anyhow::Result<Self> {
         let settings: ServiceSettings = config.service(service)?;
         let default = crate::services::default_listen(service)?;
-        let endpoint = settings.endpoint(settings.listen_or(default));
+        let endpoint = settings.endpoint(
+            settings.listen_or(default),
+            config.platform.client.tls.is_some(),
+        );
         let token = match std::env::var("REDRESS_TOKEN") {
             Ok(token) if !token.trim().is_empty() => {
                 if identity.is_given() {
