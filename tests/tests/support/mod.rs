@@ -335,6 +335,28 @@ fn role_secret(database: &TestDatabase) -> Secret {
     server_url
 }
 
+/// Runs `redress migrate` on `database`, as a Kubernetes Job would with
+/// the administrative URL: every service's roles, schema and migrations.
+/// The login roles get the passwords test support derives
+/// ([`TestDatabase::login_password`]). Panics, with what it printed, if it
+/// fails.
+pub fn migrate(database: &TestDatabase) -> Outcome {
+    let dir = TempDir::new();
+    let vars = [
+        (
+            "REDRESS_DATABASE__URL".to_owned(),
+            database.admin_url().expose().to_owned(),
+        ),
+        (
+            "REDRESS_DATABASE__ROLE_SECRET".to_owned(),
+            role_secret(database).expose().to_owned(),
+        ),
+    ];
+    let outcome = run(dir.path(), &vars, &["migrate"]);
+    outcome.ok();
+    outcome
+}
+
 /// `redress up`, running in an isolated environment until stopped or
 /// dropped. It can be killed and started again on the same database, ports
 /// and environment, as a crashed process is restarted by its supervisor.
