@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use redress_platform::Secret;
 use redress_platform::db;
+use redress_platform::grpc::ClientTlsSettings;
 use redress_platform::testing::TestDatabase;
 
 /// How long `redress up` may take to print its banner.
@@ -317,6 +318,14 @@ fn keep_lines(pipe: impl Read + Send + 'static, sink: Arc<Mutex<String>>) {
     });
 }
 
+/// `endpoint` (`http://host:port`) as reached over TLS.
+pub fn https(endpoint: &str) -> String {
+    match endpoint.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => endpoint.to_owned(),
+    }
+}
+
 /// The secret `redress up` must derive service passwords from so that it
 /// sets the same password on the cluster-wide login roles as test support
 /// does; any other would lock out API tests running beside this one.
@@ -576,6 +585,27 @@ impl Suite {
     /// processes printed, if one exits or is not serving within
     /// [`START_TIMEOUT`].
     pub fn serve(&self, names: &[&str], extra: &[(&str, &str)]) -> Services {
+        self.serve_probing(names, extra, None)
+    }
+
+    /// [`Suite::serve`] for services listening with TLS: the health checks
+    /// go to `https://` endpoints with `probe` (a client trusting the
+    /// services' CA, with a certificate when they require one).
+    pub fn serve_over_tls(
+        &self,
+        names: &[&str],
+        extra: &[(&str, &str)],
+        probe: ClientTlsSettings,
+    ) -> Services {
+        self.serve_probing(names, extra, Some(probe))
+    }
+
+    fn serve_probing(
+        &self,
+        names: &[&str],
+        extra: &[(&str, &str)],
+        probe: Option<ClientTlsSettings>,
+    ) -> Services {
         let mut vars = self.vars.clone();
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let mut services = Services { served: Vec::new() };
@@ -597,21 +627,31 @@ impl Suite {
                 stdout,
                 stderr,
             });
-            self.wait_until_serving(&mut services, name);
+            self.wait_until_serving(&mut services, name, probe.as_ref());
         }
         services
     }
 
     /// Waits until the last of `services`, `name`, answers its health check
-    /// as serving.
-    fn wait_until_serving(&self, services: &mut Services, name: &str) {
-        let endpoint = self.endpoint_of(name);
+    /// as serving (over TLS with `probe`).
+    fn wait_until_serving(
+        &self,
+        services: &mut Services,
+        name: &str,
+        probe: Option<&ClientTlsSettings>,
+    ) {
+        let endpoint = match probe {
+            Some(_) => https(&self.endpoint_of(name)),
+            None => self.endpoint_of(name),
+        };
+        let settings = redress_platform::grpc::ClientSettings {
+            tls: probe.cloned(),
+            ..Default::default()
+        };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let serving = self.runtime.block_on(async {
-                let channel = tonic::transport::Channel::from_shared(endpoint.clone())
-                    .ok()?
-                    .connect()
+                let channel = redress_platform::grpc::connect(&endpoint, &settings)
                     .await
                     .ok()?;
                 let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
