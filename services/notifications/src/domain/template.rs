@@ -270,13 +270,15 @@ fn render_bounded(
 ) -> Result<String, RenderError> {
     let template = env.template_from_named_str(name, source).map_err(failed)?;
     let mut out = Bounded(Vec::new());
-    template.render_captured_to(context, &mut out).map_err(|e| {
-        if e.kind() == minijinja::ErrorKind::WriteFailure {
-            RenderError::Failed(format!("the output is longer than {MAX_RENDERED} bytes"))
-        } else {
-            failed(e)
-        }
-    })?;
+    template
+        .render_captured_to(context, &mut out)
+        .map_err(|e| {
+            if e.kind() == minijinja::ErrorKind::WriteFailure {
+                RenderError::Failed(format!("the output is longer than {MAX_RENDERED} bytes"))
+            } else {
+                failed(e)
+            }
+        })?;
     // The writer takes whole `str` pieces or nothing, so the bytes are UTF-8.
     String::from_utf8(out.0).map_err(|_| RenderError::Failed("the output is not UTF-8".into()))
 }
