@@ -30,6 +30,9 @@ pub fn parse_id(input: &str, prefix: &str, shape: &'static str) -> Result<Uuid, 
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

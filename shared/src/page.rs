@@ -178,6 +178,9 @@ pub fn decode_time_id(bytes: &[u8]) -> Result<(Timestamp, Uuid), PageError> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -76,7 +76,17 @@ pub fn parse_child(name: &str, collection: &str) -> Result<(Uuid, Uuid), NameErr
         .strip_prefix(collection)
         .and_then(|r| r.strip_prefix('/'))
         .ok_or(NameError::Shape(shape))?;
-    let crisis = Uuid::parse_str(crisis).map_err(|_| NameError::Shape(shape))?;
-    let id = Uuid::parse_str(id).map_err(|_| NameError::Shape(shape))?;
+    // Only the canonical spelling, so one resource never has two names.
+    let canonical = |text: &str| {
+        Uuid::parse_str(text)
+            .ok()
+            .filter(|id| id.hyphenated().to_string() == text)
+            .ok_or(NameError::Shape(shape))
+    };
+    let crisis = canonical(crisis)?;
+    let id = canonical(id)?;
     Ok((crisis, id))
 }
+
+#[cfg(test)]
+mod props;

@@ -176,6 +176,9 @@ pub fn is_reference(input: &str) -> bool {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -38,6 +38,9 @@ pub fn text(
         v.add(field, "is required");
     } else if value.chars().count() > max {
         v.add(field, format!("must be at most {max} characters"));
+    } else if value.contains('\0') {
+        // PostgreSQL text cannot hold NUL: refused here, not as INTERNAL.
+        v.add(field, "must not contain NUL characters");
     }
     value.to_owned()
 }
@@ -473,3 +476,6 @@ impl From<crate::domain::warning::Refusal> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod props;

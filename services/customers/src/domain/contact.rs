@@ -186,6 +186,15 @@ impl PostalAddress {
         if total > 1000 {
             return Err(ContactError::TooLong(1000));
         }
+        let texts = address.lines.iter().chain([
+            &address.locality,
+            &address.administrative_area,
+            &address.postal_code,
+        ]);
+        // Stored as JSON, which PostgreSQL refuses to hold a NUL in.
+        if texts.flat_map(|t| t.chars()).any(char::is_control) {
+            return Err(ContactError::InvalidPostal);
+        }
         if address.lines.is_empty()
             || address.region_code.len() != 2
             || !address.region_code.chars().all(|c| c.is_ascii_uppercase())
@@ -276,6 +285,9 @@ impl fmt::Display for ContactQuery {
         f.write_str(self.normalised())
     }
 }
+
+#[cfg(test)]
+mod props;
 
 #[cfg(test)]
 mod tests {

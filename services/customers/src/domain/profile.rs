@@ -298,6 +298,9 @@ pub const MAX_CONTACT_POINTS: usize = 50;
 pub const MAX_TAGS: usize = 50;
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -74,6 +74,9 @@ fn canonical_case(tag: &str) -> String {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -69,6 +69,9 @@ impl fmt::Display for Recipient {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -27,6 +27,9 @@ pub const MAX_SUBJECT: usize = 1_000;
 pub const MAX_BODY: usize = 100_000;
 /// The most variables a template may declare.
 pub const MAX_VARIABLES: usize = 100;
+/// The most a rendered subject or body may hold, in bytes: a template
+/// looping over a large value would otherwise grow without bound.
+pub const MAX_RENDERED: usize = 1 << 20;
 /// The variable every message has.
 pub const RECIPIENT: &str = "recipient";
 
@@ -249,14 +252,52 @@ pub fn render(
         Some(Channel::Chat) => "body.chat",
         _ => "body.txt",
     };
-    let subject = env
-        .render_named_str("subject.txt", subject, &context)
-        .map_err(failed)?;
-    let body = env.render_named_str(name, body, &context).map_err(failed)?;
+    let subject = render_bounded(env, "subject.txt", subject, &context)?;
+    let body = render_bounded(env, name, body, &context)?;
     Ok(Rendered {
         subject: one_line(&subject),
         body,
     })
+}
+
+/// Renders `source` as the template `name`, refusing output beyond
+/// [`MAX_RENDERED`] bytes as it is written rather than after.
+fn render_bounded(
+    env: &Environment<'static>,
+    name: &str,
+    source: &str,
+    context: &BTreeMap<&str, Value>,
+) -> Result<String, RenderError> {
+    let template = env.template_from_named_str(name, source).map_err(failed)?;
+    let mut out = Bounded(Vec::new());
+    template
+        .render_captured_to(context, &mut out)
+        .map_err(|e| {
+            if e.kind() == minijinja::ErrorKind::WriteFailure {
+                RenderError::Failed(format!("the output is longer than {MAX_RENDERED} bytes"))
+            } else {
+                failed(e)
+            }
+        })?;
+    // The writer takes whole `str` pieces or nothing, so the bytes are UTF-8.
+    String::from_utf8(out.0).map_err(|_| RenderError::Failed("the output is not UTF-8".into()))
+}
+
+/// Output that refuses a write taking it beyond [`MAX_RENDERED`] bytes.
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > MAX_RENDERED {
+            return Err(std::io::Error::other("rendered output too long"));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn failed(error: Error) -> RenderError {
@@ -305,6 +346,9 @@ fn format_value(out: &mut minijinja::Output, state: &State, value: &Value) -> Re
     }
     minijinja::escape_formatter(out, state, value)
 }
+
+#[cfg(test)]
+mod props;
 
 #[cfg(test)]
 mod tests {
