@@ -129,8 +129,18 @@ async fn a_supervisors_approval_is_recorded_and_a_refusal_over_the_limit_is_reco
     let app = spawn_app().await;
     let complaint = app.received().await;
     let mut agent = app.agent("agent-1");
-    let medium = propose(&mut agent, &complaint.name, refund(400, pb::GoodwillFault::Company)).await;
-    let large = propose(&mut agent, &complaint.name, refund(600, pb::GoodwillFault::Company)).await;
+    let medium = propose(
+        &mut agent,
+        &complaint.name,
+        refund(400, pb::GoodwillFault::Company),
+    )
+    .await;
+    let large = propose(
+        &mut agent,
+        &complaint.name,
+        refund(600, pb::GoodwillFault::Company),
+    )
+    .await;
     assert!(entries_about(&app, &medium.name).await.is_empty());
 
     // Act
@@ -161,13 +171,12 @@ async fn a_supervisors_approval_is_recorded_and_a_refusal_over_the_limit_is_reco
     assert_eq!(denied.outcome(), AuditOutcome::Denied);
     assert_eq!(denied.details["reason"], "APPROVAL_LIMIT_TOO_LOW");
     // The refusal changed nothing else: the goodwill is still proposed.
-    let still: String = sqlx::query_scalar(
-        "SELECT state FROM complaints.goodwill WHERE id = $1::uuid",
-    )
-    .bind(large.name.rsplit('/').next().expect("an id"))
-    .fetch_one(app.db.admin_pool())
-    .await
-    .expect("the goodwill");
+    let still: String =
+        sqlx::query_scalar("SELECT state FROM complaints.goodwill WHERE id = $1::uuid")
+            .bind(large.name.rsplit('/').next().expect("an id"))
+            .fetch_one(app.db.admin_pool())
+            .await
+            .expect("the goodwill");
     assert_eq!(still, "proposed");
 }
 
@@ -184,9 +193,12 @@ async fn a_service_acting_for_a_person_is_recorded_as_the_person_through_the_ser
     .await;
 
     // Act: the crisis service approves on sup-2's behalf.
-    approve(&mut service_for(&app, "sup-2", &[Role::Supervisor]), &g.name)
-        .await
-        .expect("approved");
+    approve(
+        &mut service_for(&app, "sup-2", &[Role::Supervisor]),
+        &g.name,
+    )
+    .await
+    .expect("approved");
 
     // Assert
     let [entry]: [AuditEntry; 1] = entries_about(&app, &g.name)
@@ -257,7 +269,10 @@ async fn a_supervisors_reassignment_and_team_changes_are_recorded() {
         ]
     );
     assert_eq!(entries[0].via_service, "crisis");
-    assert_eq!(entries.last().expect("an entry").details["to_owner"], "agent-9");
+    assert_eq!(
+        entries.last().expect("an entry").details["to_owner"],
+        "agent-9"
+    );
     let [team]: [AuditEntry; 1] = entries_about(&app, "teams/billing")
         .await
         .try_into()
@@ -265,7 +280,12 @@ async fn a_supervisors_reassignment_and_team_changes_are_recorded() {
     assert_eq!(team.action, "team.created");
     assert_eq!(team.actor, "admin-1");
     assert_eq!(team.details["supervisor"], "sup-1");
-    assert!(!team.details.values().any(|v| v.contains("Billing") || v.contains("Finance")));
+    assert!(
+        !team
+            .details
+            .values()
+            .any(|v| v.contains("Billing") || v.contains("Finance"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

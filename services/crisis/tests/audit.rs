@@ -90,9 +90,12 @@ async fn the_spokespersons_approval_is_recorded_and_a_colleagues_attempt_is_deni
     let refused = approve(&mut comms, &statement)
         .await
         .expect_err("not the spokesperson");
-    approve(&mut app.client("spokes-1", &[Role::Communications]), &statement)
-        .await
-        .expect("approved");
+    approve(
+        &mut app.client("spokes-1", &[Role::Communications]),
+        &statement,
+    )
+    .await
+    .expect("approved");
 
     // Assert
     assert_eq!(refused.code(), Code::PermissionDenied);

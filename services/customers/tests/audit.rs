@@ -84,11 +84,15 @@ async fn erasing_a_customer_writes_one_entry_naming_the_admin() {
     assert!(entry.name.starts_with("auditEntries/"));
     assert!(page.next_page_token.is_empty());
     // No personal data: neither the name nor the erasure's free-text reason.
-    let stored: String = sqlx::query_scalar("SELECT audit_entries::text FROM customers.audit_entries")
-        .fetch_one(app.db.admin_pool())
-        .await
-        .expect("the stored row");
-    assert!(!stored.contains("Ada") && !stored.contains("DSR-2026"), "{stored}");
+    let stored: String =
+        sqlx::query_scalar("SELECT audit_entries::text FROM customers.audit_entries")
+            .fetch_one(app.db.admin_pool())
+            .await
+            .expect("the stored row");
+    assert!(
+        !stored.contains("Ada") && !stored.contains("DSR-2026"),
+        "{stored}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -81,7 +81,10 @@ async fn each_saved_template_version_is_recorded_without_its_wording() {
         .fetch_all(&app.pool)
         .await
         .expect("the stored rows");
-    assert!(stored.iter().all(|row| !row.contains("parcel")), "{stored:?}");
+    assert!(
+        stored.iter().all(|row| !row.contains("parcel")),
+        "{stored:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

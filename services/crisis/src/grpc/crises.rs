@@ -19,8 +19,8 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{CrisisApi, audit};
 use super::convert::{self, closed, crisis_name, locked_crisis, open_crisis, text};
+use super::{CrisisApi, audit};
 use crate::domain::crisis::{self, CrisisState, TeamRole};
 use crate::domain::plan::{self, Holder, PlanTask};
 use crate::domain::warning::{self, Action};

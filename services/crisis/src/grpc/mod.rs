@@ -344,7 +344,10 @@ impl pb::crisis_service_server::CrisisService for CrisisApi {
         request: Request<pb::ApproveStatementRequest>,
     ) -> Result<Response<pb::ApproveStatementResponse>, Status> {
         let caller = caller(&request)?;
-        respond(self.approve_statement_audited(&caller, request.into_inner()).await)
+        respond(
+            self.approve_statement_audited(&caller, request.into_inner())
+                .await,
+        )
     }
 
     async fn release_statement(

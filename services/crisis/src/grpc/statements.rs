@@ -17,9 +17,9 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{CrisisApi, audit};
 use super::affected::decode_time_id;
 use super::convert::{closed, known_crisis, open_crisis};
+use super::{CrisisApi, audit};
 use crate::domain::statement::{
     self as domain, Audience, MAX_REPORT, StatementState, Variant, Variants, check_text,
 };
@@ -189,11 +189,17 @@ impl CrisisApi {
         }
         check_etag(etag, &current)?;
         let statement = store::approve(&mut tx, id, actor, now).await?;
-        AuditEntry::by(caller, audit::STATEMENT_APPROVED, "ApproveStatement", &name, now)
-            .detail("audience", statement.audience.code())
-            .detail("sequence", statement.sequence)
-            .record(&mut tx)
-            .await?;
+        AuditEntry::by(
+            caller,
+            audit::STATEMENT_APPROVED,
+            "ApproveStatement",
+            &name,
+            now,
+        )
+        .detail("audience", statement.audience.code())
+        .detail("sequence", statement.sequence)
+        .record(&mut tx)
+        .await?;
         record(
             &mut tx,
             &head,
