@@ -9,6 +9,7 @@ use prost::Message;
 
 /// Every service's proto file; add a line here when a service lands.
 const PROTOS: &[&str] = &[
+    "redress/audit/v1/audit.proto",
     "redress/customers/v1/customers.proto",
     "redress/complaints/v1/complaints.proto",
     "redress/events/v1/events.proto",

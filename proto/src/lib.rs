@@ -58,6 +58,13 @@ pub mod redress {
             include!(concat!(env!("OUT_DIR"), "/redress.crisis.v1.rs"));
         }
     }
+    /// `redress.audit.*`
+    pub mod audit {
+        /// `redress.audit.v1`: the audit trail of security-relevant actions.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/redress.audit.v1.rs"));
+        }
+    }
     /// `redress.events.*`
     pub mod events {
         /// `redress.events.v1`: the event every publishing service's feed carries.
@@ -67,6 +74,7 @@ pub mod redress {
     }
 }
 
+pub use redress::audit;
 pub use redress::complaints;
 pub use redress::crisis;
 pub use redress::customers;

@@ -6,6 +6,7 @@
 //! tokens, `request_id` idempotency, an injectable clock, and test support.
 //! Services depend on this crate; it depends on no service.
 
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;

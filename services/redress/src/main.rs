@@ -90,6 +90,9 @@ enum Command {
     /// Call the crisis service (early warning, crises, statements), as
     /// yourself or (with a development token) as `--as <subject>`.
     Crisis(client::crisis::Command),
+    /// Read a service's audit trail of security-relevant actions (admins
+    /// only): `redress audit list --service customers`.
+    Audit(client::audit::Command),
 }
 
 /// mimalloc: the services allocate many small, short-lived buffers per
@@ -151,6 +154,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Crisis(command) => {
             let context = client::Context::acting(&config, "crisis", command.identity())?;
             client::crisis::run(command, &context).await
+        }
+        Command::Audit(command) => {
+            let context = client::Context::new(&config, command.service().config_name())?;
+            client::audit::run(command, &context).await
         }
     }
 }

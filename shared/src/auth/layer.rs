@@ -6,6 +6,9 @@
 //! request extensions. Health and reflection pass without a token; a method
 //! the policy does not declare is refused. Refusals are answered here as gRPC
 //! statuses with one AIP-193 `ErrorInfo`; the token never appears in them.
+//! Each refusal is also a structured `tracing` event on the `redress::audit`
+//! target (method, code, reason, verified subject), so refusals that never
+//! reach a handler still leave a security trail.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,6 +22,7 @@ use tower::{Layer, Service};
 
 use super::error::status_with_error_info;
 use super::{AccessPolicy, AuthError, Caller, Role, Verifier};
+use crate::audit::AUDIT_TARGET;
 
 /// Metadata key carrying the end user's own bearer token when a `service`
 /// caller acts on a person's behalf. The value is the JWT, optionally prefixed
@@ -65,6 +69,8 @@ impl AuthLayer {
             );
             let metadata = HashMap::from([("method".to_owned(), path.to_owned())]);
             return Err(self.refuse(
+                path,
+                None,
                 Code::PermissionDenied,
                 "this method is not open to any caller",
                 "METHOD_NOT_DECLARED",
@@ -75,6 +81,8 @@ impl AuthLayer {
         let token =
             bearer_token(headers, http::header::AUTHORIZATION.as_str()).ok_or_else(|| {
                 self.refuse(
+                    path,
+                    None,
                     Code::Unauthenticated,
                     "send exactly one `authorization: Bearer <token>` header",
                     "TOKEN_MISSING",
@@ -91,6 +99,8 @@ impl AuthLayer {
             tracing::debug!(method = path, "caller lacks every role this method allows");
             let metadata = HashMap::from([("allowed_roles".to_owned(), join_roles(allowed))]);
             return Err(self.refuse(
+                path,
+                Some(&caller.subject),
                 Code::PermissionDenied,
                 "the caller's roles do not permit this method",
                 "ROLE_NOT_PERMITTED",
@@ -114,6 +124,8 @@ impl AuthLayer {
         let credential = || HashMap::from([("credential".to_owned(), END_USER_HEADER.to_owned())]);
         if !caller.has_role(Role::Service) {
             return Err(self.refuse(
+                path,
+                Some(&caller.subject),
                 Code::PermissionDenied,
                 "only a service may act on behalf of an end user",
                 "END_USER_NOT_PERMITTED",
@@ -122,6 +134,8 @@ impl AuthLayer {
         }
         let token = bearer_token(headers, END_USER_HEADER).ok_or_else(|| {
             self.refuse(
+                path,
+                Some(&caller.subject),
                 Code::Unauthenticated,
                 "send exactly one end-user token",
                 "TOKEN_MISSING",
@@ -144,16 +158,32 @@ impl AuthLayer {
             }
             None => error.public_message(),
         };
-        self.refuse(error.code(), message, error.reason(), metadata)
+        self.refuse(path, None, error.code(), message, error.reason(), metadata)
     }
 
+    /// The status refusing a call to `path`, announced as a security event
+    /// on the [`AUDIT_TARGET`] tracing target: the method, the code, the
+    /// reason and the verified subject when there is one (an opaque id);
+    /// never the token or anything from an unverified one.
     fn refuse(
         &self,
+        path: &str,
+        subject: Option<&str>,
         code: Code,
         message: impl Into<String>,
         reason: &str,
         metadata: HashMap<String, String>,
     ) -> Status {
+        tracing::info!(
+            target: AUDIT_TARGET,
+            event = "request.refused",
+            method = path,
+            code = ?code,
+            reason,
+            subject,
+            domain = &*self.domain,
+            "the access layer refused a request"
+        );
         status_with_error_info(code, message, reason, &self.domain, metadata)
     }
 }

@@ -221,12 +221,18 @@ async fn provision_once(admin: &PgPool, schema: &str, verifier: &str) -> Result<
         .map_err(step(schema, "commit the provisioning"))
 }
 
-/// SQL making the migration ledger read-only for the login role (when it exists).
+/// SQL making the migration ledger read-only and the audit trail
+/// append-only for the login role (each when it exists). Provisioning grants
+/// every table privilege on the whole schema, so this runs after it and after
+/// every migration.
 pub(super) fn protect_ledger_sql(schema: &str, login: &str) -> String {
     format!(
         "DO $$ BEGIN \
            IF to_regclass('\"{schema}\"._sqlx_migrations') IS NOT NULL THEN \
              REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON \"{schema}\"._sqlx_migrations FROM \"{login}\"; \
+           END IF; \
+           IF to_regclass('\"{schema}\".audit_entries') IS NOT NULL THEN \
+             REVOKE UPDATE, DELETE, TRUNCATE ON \"{schema}\".audit_entries FROM \"{login}\"; \
            END IF; \
          END $$;"
     )

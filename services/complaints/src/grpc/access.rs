@@ -232,4 +232,8 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         "/redress.complaints.v1.ComplaintService/WatchComplaintEvents",
         &[Admin, Service],
     ),
+    (
+        "/redress.complaints.v1.ComplaintService/ListAuditEntries",
+        &[Admin],
+    ),
 ];

@@ -25,6 +25,7 @@ use redress_proto::google::r#type::Money as PbMoney;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::audit;
 use super::paging::{decode_time_id, encode_time_id, page_args};
 use super::{Begun, ComplaintApi, Work, complaint_id, convert, fingerprint, request_id};
 use crate::domain::goodwill::{
@@ -235,6 +236,16 @@ fn payload(g: &Goodwill) -> serde_json::Value {
     })
 }
 
+/// The audit trail's details of a goodwill decision: amount, currency and
+/// fault, never the description.
+fn audit_details(g: &Goodwill) -> [(&'static str, String); 3] {
+    [
+        ("amount_minor", g.amount.minor.to_string()),
+        ("currency", g.amount.currency.to_string()),
+        ("fault", g.fault.code().to_owned()),
+    ]
+}
+
 /// The roles of the person a call acts for (the end user's when a service
 /// calls on their behalf).
 fn roles_of(caller: &Caller) -> &[Role] {
@@ -392,6 +403,8 @@ impl ComplaintApi {
             work.note_change(&name, State::Proposed.code(), State::Approved.code());
             work.note_change(&format!("{name}.approved_by"), "", GOOD_FAITH);
             work.announce(types::GOODWILL_APPROVED, payload(&g));
+            let details = audit_details(&g);
+            work.audit_rule("good_faith", audit::GOODWILL_APPROVED, &name, &details);
         }
         store::insert(&mut work.tx, &g).await?;
         let wire = to_wire(&g);
@@ -460,6 +473,15 @@ impl ComplaintApi {
         let name = names::goodwill(g.complaint_id, g.id);
         work.note_change(&name, from.code(), g.state.code());
         work.announce(event_of(action), payload(&g));
+        let audited = match action {
+            Move::Approve => Some(audit::GOODWILL_APPROVED),
+            Move::Reject => Some(audit::GOODWILL_REJECTED),
+            Move::Fulfil | Move::Cancel => None,
+        };
+        if let Some(audited) = audited {
+            let details = audit_details(&g);
+            work.audit(audited, &name, &details);
+        }
         if action == Move::Fulfil {
             super::recovery::mark_step_done(&mut work, Step::Goodwill, &name).await?;
         }

@@ -175,7 +175,20 @@ impl ComplaintApi {
                         };
                     self.check_recovery_before_close(&mut work, &reason, by_closure)
                         .await?;
-                } else if !reason.is_empty() {
+                }
+                if needs_recovery && !reason.is_empty() || work.acting.subject != work.before.owner
+                {
+                    // A supervisor's override: over missing recovery steps,
+                    // or of a complaint someone else owns.
+                    let details = [
+                        ("recovery_override", (!reason.is_empty()).to_string()),
+                        ("owner", work.before.owner.clone()),
+                        ("from_state", from.code().to_owned()),
+                    ];
+                    let name = names::complaint(id);
+                    work.audit(super::audit::COMPLAINT_CLOSED, &name, &details);
+                }
+                if !needs_recovery && !reason.is_empty() {
                     return Err(ApiError::invalid(
                         "override_reason",
                         "is only for complaints with recovery steps missing",

@@ -12,6 +12,7 @@
 //! commit, all or nothing.
 
 pub mod access;
+pub mod audit;
 pub mod convert;
 pub mod enums;
 mod feed;
@@ -33,6 +34,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use prost::Message;
+use redress_platform::audit::{Action, AuditEntry};
 use redress_platform::auth::{Caller, Role};
 use redress_platform::clock::SharedClock;
 use redress_platform::error::{ApiError, ErrorDomain, FieldViolations};
@@ -158,6 +160,13 @@ fn complaint_id(v: &mut FieldViolations, field: &str, name: &str) -> Option<Uuid
     v.check(field, names::parse_complaint(name))
 }
 
+/// `entry` with `details` added.
+fn with_details(entry: AuditEntry, details: &[(&'static str, String)]) -> AuditEntry {
+    details
+        .iter()
+        .fold(entry, |entry, (key, value)| entry.detail(key, value))
+}
+
 /// NOT_FOUND for a complaint id.
 fn complaint_not_found(id: Uuid) -> ApiError {
     ApiError::not_found("Complaint", names::complaint(id))
@@ -191,6 +200,12 @@ pub(crate) struct Work {
     /// What changed around the complaint (an offer, an assist), for the
     /// history entry beside the record's own fields.
     noted: Vec<crate::domain::complaint::FieldChange>,
+    /// The caller, for the audit trail.
+    caller: Caller,
+    /// The RPC making the change, for the audit trail.
+    operation: &'static str,
+    /// Security-relevant actions of this change, recorded in its transaction.
+    audited: Vec<AuditEntry>,
 }
 
 impl Work {
@@ -198,6 +213,27 @@ impl Work {
     fn announce(&mut self, event_type: &str, payload: serde_json::Value) {
         let event = crate::events::about(event_type, &self.after, self.now, payload);
         self.events.push(event);
+    }
+
+    /// Records `action` on `target` by the caller in the audit trail, with
+    /// non-personal `details`, when the change commits.
+    fn audit(&mut self, action: Action, target: &str, details: &[(&'static str, String)]) {
+        let entry = AuditEntry::by(&self.caller, action, self.operation, target, self.now);
+        self.audited.push(with_details(entry, details));
+    }
+
+    /// Records `action` on `target` decided by the service's `rule`, set off
+    /// by the caller, when the change commits.
+    fn audit_rule(
+        &mut self,
+        rule: &'static str,
+        action: Action,
+        target: &str,
+        details: &[(&'static str, String)],
+    ) {
+        let entry =
+            AuditEntry::by_rule(rule, &self.caller, action, self.operation, target, self.now);
+        self.audited.push(with_details(entry, details));
     }
 
     /// Records a change around the complaint in the history entry.
@@ -246,6 +282,9 @@ impl ComplaintApi {
             now: self.clock.now(),
             events: Vec::new(),
             noted: Vec::new(),
+            caller: caller.clone(),
+            operation,
+            audited: Vec::new(),
         })))
     }
 
@@ -268,6 +307,8 @@ impl ComplaintApi {
             now,
             events,
             noted,
+            audited,
+            ..
         } = *work;
         after.update_time = now;
         if after.state != before.state {
@@ -278,6 +319,9 @@ impl ComplaintApi {
         changes.extend(noted);
         history::append(&mut tx, after.id, &acting.actor(), action, &changes, now).await?;
         let complaint = self.finish_complaint(&mut tx, &after, now, events).await?;
+        for entry in &audited {
+            entry.record(&mut tx).await?;
+        }
         let response = respond(complaint);
         claim.finish(&mut tx, &response.encode_to_vec()).await?;
         tx.commit().await?;
@@ -380,21 +424,21 @@ impl pb::complaint_service_server::ComplaintService for ComplaintApi {
         propose_resolution(ProposeResolutionRequest) -> ProposeResolutionResponse => propose_resolution;
         accept_resolution(AcceptResolutionRequest) -> AcceptResolutionResponse => accept_resolution;
         reject_resolution(RejectResolutionRequest) -> RejectResolutionResponse => reject_resolution;
-        close_complaint(CloseComplaintRequest) -> CloseComplaintResponse => close;
+        close_complaint(CloseComplaintRequest) -> CloseComplaintResponse => close_audited;
         reopen_complaint(ReopenComplaintRequest) -> ReopenComplaintResponse => reopen;
         merge_complaint(MergeComplaintRequest) -> MergeComplaintResponse => merge;
         unmerge_complaint(UnmergeComplaintRequest) -> UnmergeComplaintResponse => unmerge;
-        hand_off_complaint(HandOffComplaintRequest) -> HandOffComplaintResponse => hand_off;
+        hand_off_complaint(HandOffComplaintRequest) -> HandOffComplaintResponse => hand_off_audited;
         accept_hand_off(AcceptHandOffRequest) -> AcceptHandOffResponse => accept_hand_off;
         decline_hand_off(DeclineHandOffRequest) -> DeclineHandOffResponse => decline_hand_off;
         withdraw_hand_off(WithdrawHandOffRequest) -> WithdrawHandOffResponse => withdraw_hand_off;
-        reassign_complaint(ReassignComplaintRequest) -> ReassignComplaintResponse => reassign;
+        reassign_complaint(ReassignComplaintRequest) -> ReassignComplaintResponse => reassign_audited;
         request_assist(RequestAssistRequest) -> RequestAssistResponse => request_assist;
         answer_assist(AnswerAssistRequest) -> AnswerAssistResponse => answer_assist;
         list_ownership_changes(ListOwnershipChangesRequest) -> ListOwnershipChangesResponse => ownership_changes;
         propose_goodwill(ProposeGoodwillRequest) -> ProposeGoodwillResponse => propose_goodwill;
-        approve_goodwill(ApproveGoodwillRequest) -> ApproveGoodwillResponse => approve_goodwill;
-        reject_goodwill(RejectGoodwillRequest) -> RejectGoodwillResponse => reject_goodwill;
+        approve_goodwill(ApproveGoodwillRequest) -> ApproveGoodwillResponse => approve_goodwill_audited;
+        reject_goodwill(RejectGoodwillRequest) -> RejectGoodwillResponse => reject_goodwill_audited;
         fulfil_goodwill(FulfilGoodwillRequest) -> FulfilGoodwillResponse => fulfil_goodwill;
         cancel_goodwill(CancelGoodwillRequest) -> CancelGoodwillResponse => cancel_goodwill;
         get_goodwill(GetGoodwillRequest) -> GetGoodwillResponse => get_goodwill;
@@ -422,6 +466,7 @@ impl pb::complaint_service_server::ComplaintService for ComplaintApi {
         answer_survey(AnswerSurveyRequest) -> AnswerSurveyResponse => answer_survey;
         list_follow_ups(ListFollowUpsRequest) -> ListFollowUpsResponse => list_follow_ups;
         complete_follow_up(CompleteFollowUpRequest) -> CompleteFollowUpResponse => complete_follow_up;
+        list_audit_entries(ListAuditEntriesRequest) -> ListAuditEntriesResponse => list_audit_entries;
     }
 
     async fn list_complaint_events(

@@ -10,6 +10,7 @@ use redress_proto::complaints::v1 as pb;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::audit;
 use super::paging::{decode_sequence, encode_sequence, page_args};
 use super::{Begun, ComplaintApi, Work, complaint_id, convert, fingerprint, request_id};
 use crate::domain::complaint::{MAX_LONG_TEXT, MAX_REASON};
@@ -60,6 +61,11 @@ impl ComplaintApi {
             Begun::Fresh(work) => work,
         };
         work.acting.must_own(&work.before, "hand it off")?;
+        if work.acting.subject != work.before.owner {
+            // A supervisor handing off a complaint someone else owns.
+            let details = [("owner", work.before.owner.clone())];
+            work.audit(audit::COMPLAINT_HANDED_OFF, &names::complaint(id), &details);
+        }
         if !work.before.state.is_open() {
             return Err(ApiError::FailedPrecondition {
                 reason: "COMPLAINT_NOT_OPEN",
@@ -384,6 +390,11 @@ impl ComplaintApi {
             work.announce(types::HAND_OFF_WITHDRAWN, json!({ "hand_off": name }));
         }
         let from_owner = work.before.owner.clone();
+        let details = [
+            ("from_owner", from_owner.clone()),
+            ("to_owner", new_owner.clone()),
+        ];
+        work.audit(audit::COMPLAINT_REASSIGNED, &names::complaint(id), &details);
         work.after.transfer_to(&new_owner, &new_team);
         record_transfer(
             &mut work,

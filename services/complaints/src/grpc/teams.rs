@@ -1,11 +1,13 @@
 //! The escalation structure as data: teams with a supervisor and a
 //! department with its head, whom the SLA ladder informs.
 
+use redress_platform::audit::{Action, AuditEntry};
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::page::{self, Fingerprint};
 use redress_proto::complaints::v1 as pb;
 
+use super::audit::{TEAM_CREATED, TEAM_UPDATED};
 use super::paging::{bad_token, page_args};
 use super::{ComplaintApi, convert};
 use crate::domain::names;
@@ -40,10 +42,26 @@ fn fields(v: &mut FieldViolations, t: &pb::Team) -> [String; 4] {
     ]
 }
 
+/// The audit entry of a change to `team` of the escalation structure: who
+/// supervises it and its department head are subjects, not personal data;
+/// the display names stay out.
+fn audited(
+    caller: &Caller,
+    action: Action,
+    method: &'static str,
+    team: &Team,
+    now: jiff::Timestamp,
+) -> AuditEntry {
+    AuditEntry::by(caller, action, method, names::team(&team.id), now)
+        .detail("supervisor", &team.supervisor)
+        .detail("department_head", &team.department_head)
+        .detail("version", team.version)
+}
+
 impl ComplaintApi {
     pub(super) async fn create_team(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::CreateTeamRequest,
     ) -> Result<pb::CreateTeamResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -65,8 +83,8 @@ impl ComplaintApi {
             create_time: now,
             update_time: now,
         };
-        let mut conn = self.pool.acquire().await?;
-        store::insert(&mut conn, &team).await.map_err(|e| {
+        let mut tx = self.pool.begin().await?;
+        store::insert(&mut tx, &team).await.map_err(|e| {
             if e.violates("teams_pkey") {
                 ApiError::AlreadyExists {
                     reason: "TEAM_EXISTS",
@@ -76,6 +94,10 @@ impl ComplaintApi {
                 e.into()
             }
         })?;
+        audited(caller, TEAM_CREATED, "CreateTeam", &team, now)
+            .record(&mut tx)
+            .await?;
+        tx.commit().await?;
         Ok(pb::CreateTeamResponse {
             team: Some(convert::team(&team)),
         })
@@ -83,7 +105,7 @@ impl ComplaintApi {
 
     pub(super) async fn update_team(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::UpdateTeamRequest,
     ) -> Result<pb::UpdateTeamResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -110,6 +132,9 @@ impl ComplaintApi {
         team.department_head = department_head;
         team.update_time = self.clock.now();
         (team.version, team.update_time) = store::update(&mut tx, &team).await?;
+        audited(caller, TEAM_UPDATED, "UpdateTeam", &team, team.update_time)
+            .record(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(pb::UpdateTeamResponse {
             team: Some(convert::team(&team)),

@@ -116,4 +116,8 @@ pub const ACCESS: &[(&str, &[Role])] = &[
     ),
     ("/redress.crisis.v1.CrisisService/ListCrisisEvents", FEED),
     ("/redress.crisis.v1.CrisisService/WatchCrisisEvents", FEED),
+    (
+        "/redress.crisis.v1.CrisisService/ListAuditEntries",
+        &[Admin],
+    ),
 ];

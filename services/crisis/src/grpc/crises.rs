@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use redress_platform::audit::AuditEntry;
 use redress_platform::auth::{Caller, Role};
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency;
@@ -18,8 +19,8 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::CrisisApi;
 use super::convert::{self, closed, crisis_name, locked_crisis, open_crisis, text};
+use super::{CrisisApi, audit};
 use crate::domain::crisis::{self, CrisisState, TeamRole};
 use crate::domain::plan::{self, Holder, PlanTask};
 use crate::domain::warning::{self, Action};
@@ -336,6 +337,19 @@ impl CrisisApi {
         }
         let crisis = self.crisis_view(&mut tx, id).await?;
         let all = tasks::list(&mut tx, id, &[], None, i64::MAX).await?;
+        AuditEntry::by(
+            caller,
+            audit::CRISIS_DECLARED,
+            "DeclareCrisis",
+            names::crisis(id),
+            now,
+        )
+        .detail("type", &given.r#type)
+        .detail("likelihood", likelihood)
+        .detail("impact", impact)
+        .detail("commander", &commander)
+        .record(&mut tx)
+        .await?;
         let answer = pb::DeclareCrisisResponse {
             crisis: Some(crisis),
             tasks: all.iter().map(convert::task).collect(),
@@ -597,6 +611,17 @@ impl CrisisApi {
             ),
         )
         .await?;
+        AuditEntry::by(
+            caller,
+            audit::CRISIS_TRANSITIONED,
+            "TransitionCrisis",
+            names::crisis(id),
+            now,
+        )
+        .detail("from", from.code())
+        .detail("to", to.code())
+        .record(&mut tx)
+        .await?;
         let crisis = self.crisis_view(&mut tx, id).await?;
         tx.commit().await?;
         Ok(pb::TransitionCrisisResponse {
@@ -673,6 +698,18 @@ impl CrisisApi {
         )
         .await?;
         let formed = store::mark_team_formed(&mut tx, id, now).await?;
+        AuditEntry::by(
+            caller,
+            audit::TEAM_ROLE_ASSIGNED,
+            "AssignCrisisRole",
+            names::crisis(id),
+            now,
+        )
+        .detail("subject", &subject)
+        .detail("role", role.code())
+        .detail("previous", &previous)
+        .record(&mut tx)
+        .await?;
         store::touch(&mut tx, id, now).await?;
         let mut d = details(&[("subject", &subject), ("role", role.code())]);
         if !previous.is_empty() {
@@ -765,6 +802,17 @@ impl CrisisApi {
             });
         }
         let left = team::remove(&mut tx, id, &subject, role.map(TeamRole::code)).await?;
+        AuditEntry::by(
+            caller,
+            audit::TEAM_MEMBER_REMOVED,
+            "RemoveCrisisMember",
+            names::crisis(id),
+            now,
+        )
+        .detail("subject", &subject)
+        .detail("roles", left.join(","))
+        .record(&mut tx)
+        .await?;
         store::touch(&mut tx, id, now).await?;
         timeline::append(
             &mut tx,

@@ -9,6 +9,7 @@
 
 pub mod access;
 mod affected;
+pub mod audit;
 mod convert;
 mod crises;
 mod feed;
@@ -343,7 +344,10 @@ impl pb::crisis_service_server::CrisisService for CrisisApi {
         request: Request<pb::ApproveStatementRequest>,
     ) -> Result<Response<pb::ApproveStatementResponse>, Status> {
         let caller = caller(&request)?;
-        respond(self.approve_statement(&caller, request.into_inner()).await)
+        respond(
+            self.approve_statement_audited(&caller, request.into_inner())
+                .await,
+        )
     }
 
     async fn release_statement(
@@ -463,5 +467,12 @@ impl pb::crisis_service_server::CrisisService for CrisisApi {
         request: Request<pb::WatchCrisisEventsRequest>,
     ) -> Result<Response<Self::WatchCrisisEventsStream>, Status> {
         self.watch_events(request.into_inner())
+    }
+
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        respond(self.list_audit_entries(request.into_inner()).await)
     }
 }

@@ -5,6 +5,7 @@
 
 use jiff::Timestamp;
 use prost::Message as _;
+use redress_platform::audit::AuditEntry;
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::{self, Claim, replay};
@@ -16,9 +17,9 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::CrisisApi;
 use super::affected::decode_time_id;
 use super::convert::{closed, known_crisis, open_crisis};
+use super::{CrisisApi, audit};
 use crate::domain::statement::{
     self as domain, Audience, MAX_REPORT, StatementState, Variant, Variants, check_text,
 };
@@ -188,6 +189,17 @@ impl CrisisApi {
         }
         check_etag(etag, &current)?;
         let statement = store::approve(&mut tx, id, actor, now).await?;
+        AuditEntry::by(
+            caller,
+            audit::STATEMENT_APPROVED,
+            "ApproveStatement",
+            &name,
+            now,
+        )
+        .detail("audience", statement.audience.code())
+        .detail("sequence", statement.sequence)
+        .record(&mut tx)
+        .await?;
         record(
             &mut tx,
             &head,
@@ -284,6 +296,19 @@ impl CrisisApi {
         if statement.audience.is_customers() {
             store::mark_customer_statement(&mut tx, crisis_id, now).await?;
         }
+        AuditEntry::by(
+            caller,
+            audit::STATEMENT_RELEASED,
+            "ReleaseStatement",
+            statement_name(&statement),
+            now,
+        )
+        .detail("audience", statement.audience.code())
+        .detail("sequence", statement.sequence)
+        .detail("recipient_count", statement.recipient_count)
+        .detail("drill", head.drill)
+        .record(&mut tx)
+        .await?;
         timeline::append(
             &mut tx,
             crisis_id,
@@ -491,6 +516,16 @@ impl CrisisApi {
         };
         store::insert_report(&mut tx, &report).await?;
         let name = names::child(crisis_id, "regulatorReports", report.id);
+        AuditEntry::by(
+            caller,
+            audit::REGULATOR_REPORT_RECORDED,
+            "RecordRegulatorReport",
+            &name,
+            now,
+        )
+        .detail("crisis", names::crisis(crisis_id))
+        .record(&mut tx)
+        .await?;
         timeline::append(
             &mut tx,
             crisis_id,

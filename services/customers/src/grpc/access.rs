@@ -66,4 +66,8 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         "/redress.customers.v1.CustomerService/EraseCustomer",
         &[Admin],
     ),
+    (
+        "/redress.customers.v1.CustomerService/ListAuditEntries",
+        &[Admin],
+    ),
 ];

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod activity;
+pub mod audit;
 pub mod convert;
 pub mod enums;
 pub mod mask;
@@ -301,6 +302,14 @@ impl pb::customer_service_server::CustomerService for CustomerApi {
         &self,
         request: Request<pb::EraseCustomerRequest>,
     ) -> Result<Response<pb::EraseCustomerResponse>, Status> {
-        respond(self.erase(request.into_inner()).await)
+        let caller = caller(&request)?;
+        respond(self.erase(&caller, request.into_inner()).await)
+    }
+
+    async fn list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
+        respond(self.list_audit_entries(request.into_inner()).await)
     }
 }

@@ -2,6 +2,7 @@
 //! search by contact, select for a crisis scope, and erase.
 
 use futures::StreamExt;
+use redress_platform::audit::AuditEntry;
 use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::Claim;
@@ -307,6 +308,7 @@ impl CustomerApi {
 
     pub(super) async fn erase(
         &self,
+        caller: &Caller,
         request: pb::EraseCustomerRequest,
     ) -> Result<pb::EraseCustomerResponse, ApiError> {
         let now = self.clock.now();
@@ -326,6 +328,15 @@ impl CustomerApi {
             .ok_or_else(|| customer_not_found(id))?;
         if before.erase_time.is_none() {
             store::erase(&mut tx, id, &reason, now).await?;
+            AuditEntry::by(
+                caller,
+                super::audit::CUSTOMER_ERASED,
+                "EraseCustomer",
+                names::customer(id),
+                now,
+            )
+            .record(&mut tx)
+            .await?;
             tracing::info!(customer = %names::customer(id), "customer erased");
         }
         let after = store::get(&mut tx, id).await?.ok_or(ApiError::Internal)?;

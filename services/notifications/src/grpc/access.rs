@@ -111,4 +111,8 @@ pub const ACCESS: &[(&str, &[Role])] = &[
         "/redress.notifications.v1.NotificationService/MarkInboxRead",
         STAFF,
     ),
+    (
+        "/redress.notifications.v1.NotificationService/ListAuditEntries",
+        &[Admin],
+    ),
 ];

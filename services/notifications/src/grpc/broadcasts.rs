@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 
 use prost::Message as _;
+use redress_platform::audit::AuditEntry;
+use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::{Claim, replay, request_id_field};
 use redress_platform::names;
@@ -12,6 +14,7 @@ use redress_proto::notifications::v1 as pb;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::audit::{BROADCAST_CANCELLED, BROADCAST_CREATED, BROADCAST_STARTED};
 use super::convert::{self, channel_list};
 use super::messages::{category_of, check_category};
 use super::{NotificationApi, id_of};
@@ -52,9 +55,10 @@ fn refused(refusal: Refusal, name: &str, what: &str) -> ApiError {
 impl NotificationApi {
     pub(super) async fn create_broadcast(
         &self,
-        caller: &str,
+        who: &Caller,
         r: pb::CreateBroadcastRequest,
     ) -> Result<pb::CreateBroadcastResponse, ApiError> {
+        let caller = who.acting_subject();
         let fingerprint = convert::fingerprint_with_variables(&r, |r| {
             r.request_id.clear();
             r.broadcast
@@ -173,6 +177,19 @@ impl NotificationApi {
             expand_time: None,
         };
         broadcasts::create(&mut tx, &row, &members).await?;
+        let audience = match &row.audience {
+            AudienceRow::Customers => "customers",
+            AudienceRow::Selector(_) => "selector",
+            AudienceRow::Assembled => "assembled",
+        };
+        let name = format!("broadcasts/{}", row.id);
+        AuditEntry::by(who, BROADCAST_CREATED, "CreateBroadcast", name, now)
+            .detail("kind", &row.kind)
+            .detail("audience", audience)
+            .detail("member_count", row.member_count)
+            .detail("critical", row.critical)
+            .record(&mut tx)
+            .await?;
         let answer = pb::CreateBroadcastResponse {
             broadcast: Some(broadcast_of(&row)),
         };
@@ -303,13 +320,19 @@ impl NotificationApi {
 
     pub(super) async fn start_broadcast(
         &self,
+        caller: &Caller,
         r: pb::StartBroadcastRequest,
     ) -> Result<pb::StartBroadcastResponse, ApiError> {
         let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
+        let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let row = broadcasts::start(&mut tx, id, self.clock.now())
+        let row = broadcasts::start(&mut tx, id, now)
             .await?
             .map_err(|refusal| refused(refusal, &r.name, "start"))?;
+        AuditEntry::by(caller, BROADCAST_STARTED, "StartBroadcast", &r.name, now)
+            .detail("member_count", row.member_count)
+            .record(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(pb::StartBroadcastResponse {
             broadcast: Some(broadcast_of(&row)),
@@ -318,13 +341,19 @@ impl NotificationApi {
 
     pub(super) async fn cancel_broadcast(
         &self,
+        caller: &Caller,
         r: pb::CancelBroadcastRequest,
     ) -> Result<pb::CancelBroadcastResponse, ApiError> {
         let id = id_of(&r.name, "broadcasts/{uuid}", "name")?;
+        let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let (row, cancelled) = broadcasts::cancel(&mut tx, id, self.clock.now())
+        let (row, cancelled) = broadcasts::cancel(&mut tx, id, now)
             .await?
             .ok_or_else(|| ApiError::not_found("Broadcast", r.name.clone()))?;
+        AuditEntry::by(caller, BROADCAST_CANCELLED, "CancelBroadcast", &r.name, now)
+            .detail("cancelled_count", cancelled)
+            .record(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(pb::CancelBroadcastResponse {
             broadcast: Some(broadcast_of(&row)),

@@ -3,6 +3,7 @@
 //! every error through [`ApiError::into_status`].
 
 pub mod access;
+pub mod audit;
 mod broadcasts;
 pub mod convert;
 mod messages;
@@ -13,6 +14,7 @@ pub use broadcasts::{MAX_ADDED, MAX_LISTED};
 
 use std::sync::Arc;
 
+use redress_platform::auth::Caller;
 use redress_platform::clock::SharedClock;
 use redress_platform::error::{ApiError, ErrorDomain, FieldViolations};
 use redress_platform::names;
@@ -91,7 +93,8 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         &self,
         r: Request<pb::CreateTemplateRequest>,
     ) -> Answer<pb::CreateTemplateResponse> {
-        reply(self.create_template(r.into_inner()).await)
+        let caller = Caller::from_request(&r)?.clone();
+        reply(self.create_template(&caller, r.into_inner()).await)
     }
     async fn get_template(
         &self,
@@ -109,7 +112,8 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         &self,
         r: Request<pb::UpdateTemplateRequest>,
     ) -> Answer<pb::UpdateTemplateResponse> {
-        reply(self.update_template(r.into_inner()).await)
+        let caller = Caller::from_request(&r)?.clone();
+        reply(self.update_template(&caller, r.into_inner()).await)
     }
     async fn preview_template(
         &self,
@@ -172,9 +176,7 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         &self,
         r: Request<pb::CreateBroadcastRequest>,
     ) -> Answer<pb::CreateBroadcastResponse> {
-        let caller = redress_platform::auth::Caller::from_request(&r)?
-            .acting_subject()
-            .to_owned();
+        let caller = Caller::from_request(&r)?.clone();
         reply(self.create_broadcast(&caller, r.into_inner()).await)
     }
     async fn get_broadcast(
@@ -193,7 +195,8 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         &self,
         r: Request<pb::CancelBroadcastRequest>,
     ) -> Answer<pb::CancelBroadcastResponse> {
-        reply(self.cancel_broadcast(r.into_inner()).await)
+        let caller = Caller::from_request(&r)?.clone();
+        reply(self.cancel_broadcast(&caller, r.into_inner()).await)
     }
     async fn add_broadcast_members(
         &self,
@@ -205,7 +208,8 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         &self,
         r: Request<pb::StartBroadcastRequest>,
     ) -> Answer<pb::StartBroadcastResponse> {
-        reply(self.start_broadcast(r.into_inner()).await)
+        let caller = Caller::from_request(&r)?.clone();
+        reply(self.start_broadcast(&caller, r.into_inner()).await)
     }
     async fn list_inbox(&self, r: Request<pb::ListInboxRequest>) -> Answer<pb::ListInboxResponse> {
         reply(self.list_inbox(r.into_inner()).await)
@@ -215,5 +219,11 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         r: Request<pb::MarkInboxReadRequest>,
     ) -> Answer<pb::MarkInboxReadResponse> {
         reply(self.mark_inbox_read(r.into_inner()).await)
+    }
+    async fn list_audit_entries(
+        &self,
+        r: Request<pb::ListAuditEntriesRequest>,
+    ) -> Answer<pb::ListAuditEntriesResponse> {
+        reply(self.list_audit_entries(r.into_inner()).await)
     }
 }

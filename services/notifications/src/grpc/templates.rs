@@ -1,10 +1,13 @@
 //! Template handlers: create, get, list, update (a new version), preview.
 
+use redress_platform::audit::AuditEntry;
+use redress_platform::auth::Caller;
 use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::page::{self, Fingerprint};
 use redress_proto::notifications::v1 as pb;
 use uuid::Uuid;
 
+use super::audit::TEMPLATE_SAVED;
 use super::convert::{self, channel_opt, locale, style_code};
 use super::{NotificationApi, id_of, paging};
 use crate::delivery::choose;
@@ -49,9 +52,27 @@ fn validated(t: pb::Template, v: &mut FieldViolations, now: jiff::Timestamp) -> 
     }
 }
 
+/// The audit entry of saving `row` (a new template or a new version): its
+/// identity and version, never its wording.
+fn audited(caller: &Caller, method: &'static str, row: &TemplateRow) -> AuditEntry {
+    AuditEntry::by(
+        caller,
+        TEMPLATE_SAVED,
+        method,
+        format!("templates/{}", row.id),
+        row.update_time,
+    )
+    .detail("kind", &row.kind)
+    .detail("channel", &row.channel)
+    .detail("locale", &row.locale)
+    .detail("style", &row.style)
+    .detail("version", row.version)
+}
+
 impl NotificationApi {
     pub(super) async fn create_template(
         &self,
+        caller: &Caller,
         r: pb::CreateTemplateRequest,
     ) -> Result<pb::CreateTemplateResponse, ApiError> {
         let Some(t) = r.template else {
@@ -68,6 +89,9 @@ impl NotificationApi {
                     .into(),
             });
         };
+        audited(caller, "CreateTemplate", &saved)
+            .record(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(pb::CreateTemplateResponse {
             template: Some(convert::template(&saved)),
@@ -129,6 +153,7 @@ impl NotificationApi {
 
     pub(super) async fn update_template(
         &self,
+        caller: &Caller,
         r: pb::UpdateTemplateRequest,
     ) -> Result<pb::UpdateTemplateResponse, ApiError> {
         let Some(t) = r.template else {
@@ -176,6 +201,9 @@ impl NotificationApi {
             ..current
         };
         store::update(&mut tx, &next).await?;
+        audited(caller, "UpdateTemplate", &next)
+            .record(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(pb::UpdateTemplateResponse {
             template: Some(convert::template(&next)),

@@ -13,6 +13,7 @@
 //! the AIP-193 details.
 
 pub mod args;
+pub mod audit;
 pub mod complaints;
 pub mod crisis;
 pub mod customers;

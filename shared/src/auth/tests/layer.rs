@@ -285,3 +285,65 @@ async fn a_bad_end_user_token_is_refused() {
         Some(END_USER_HEADER)
     );
 }
+
+/// The events on the `redress::audit` target, each as its fields.
+#[derive(Clone, Default)]
+struct AuditEvents(Arc<std::sync::Mutex<Vec<std::collections::BTreeMap<String, String>>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for AuditEvents {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Fields<'a>(&'a mut std::collections::BTreeMap<String, String>);
+        impl tracing::field::Visit for Fields<'_> {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                self.0.insert(field.name().to_owned(), value.to_owned());
+            }
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.insert(field.name().to_owned(), format!("{value:?}"));
+            }
+        }
+        if event.metadata().target() == crate::audit::AUDIT_TARGET {
+            let mut fields = std::collections::BTreeMap::new();
+            event.record(&mut Fields(&mut fields));
+            self.0.lock().expect("not poisoned").push(fields);
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_refusal_is_an_audit_event_without_the_token() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let events = AuditEvents::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(events.clone()));
+    let harness = Harness::new();
+    let agent = harness.token("agent-7", &[Role::Agent]);
+    let admin = format!("Bearer {}", harness.token("admin-1", &[Role::Admin]));
+
+    harness.send(GET, &[]).await.expect_err("no token");
+    harness
+        .send(GET, &[("authorization", &admin)])
+        .await
+        .expect_err("an admin may not read customers here");
+    harness
+        .send(GET, &[("authorization", &format!("Bearer {agent}"))])
+        .await
+        .expect("an agent may");
+
+    let events = events.0.lock().expect("not poisoned").clone();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["reason"], "TOKEN_MISSING");
+    assert_eq!(events[0]["code"], "Unauthenticated");
+    assert_eq!(events[0]["method"], GET);
+    assert!(!events[0].contains_key("subject"));
+    assert_eq!(events[1]["reason"], "ROLE_NOT_PERMITTED");
+    assert_eq!(events[1]["code"], "PermissionDenied");
+    assert_eq!(events[1]["subject"], "admin-1");
+    assert_eq!(events[1]["domain"], "customers.redress");
+    let all = format!("{events:?}");
+    assert!(!all.contains(&agent) && !all.contains(admin.trim_start_matches("Bearer ")));
+}
