@@ -279,6 +279,29 @@ impl FieldViolations {
         }
     }
 
+    /// Whether a repeated field of `len` values keeps within `max`; when it
+    /// does not, records one violation against the whole `field` (never one
+    /// per value, so an oversized list cannot make an oversized answer) and
+    /// the caller skips checking its values.
+    pub fn within(&mut self, field: impl Into<String>, len: usize, max: usize) -> bool {
+        if len <= max {
+            return true;
+        }
+        self.add(field, format!("must have at most {max} values"));
+        false
+    }
+
+    /// `values` when they keep within `max`, else none (with the one
+    /// violation [`FieldViolations::within`] records): for looping over a
+    /// repeated field's values only when there are not too many.
+    pub fn bounded<'a, T>(&mut self, field: &str, values: &'a [T], max: usize) -> &'a [T] {
+        if self.within(field, values.len(), max) {
+            values
+        } else {
+            &[]
+        }
+    }
+
     /// Adds all of `other`'s violations.
     pub fn merge(&mut self, other: FieldViolations) {
         self.0.extend(other.0);

@@ -161,6 +161,7 @@ async fn with_the_customers_service_down_intake_is_unavailable_and_writes_nothin
     let customer = app.customer("Ada Lovelace").await;
     app.stop_customers();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let before = row_counts(&app).await;
 
     let status = app
         .agent("agent-1")
@@ -172,14 +173,34 @@ async fn with_the_customers_service_down_intake_is_unavailable_and_writes_nothin
         .expect_err("refused");
 
     assert_status(&status, Code::Unavailable, "CUSTOMERS_UNAVAILABLE");
+    let after = row_counts(&app).await;
+    assert_eq!(after, before, "no table of the schema changed");
     for table in [
         "complaints",
         "complaint_history",
         "outbox_events",
         "request_ids",
     ] {
-        assert_eq!(app.count(table).await, 0, "{table}");
+        assert_eq!(after.get(table), Some(&0), "{table}");
     }
+}
+
+/// Rows in every table of the complaints schema, by table.
+async fn row_counts(app: &TestApp) -> std::collections::BTreeMap<String, i64> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = 'complaints' AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(app.db.admin_pool())
+    .await
+    .expect("the schema's tables");
+    assert!(tables.len() > 10, "{tables:?}");
+    let mut counts = std::collections::BTreeMap::new();
+    for table in tables {
+        let rows = app.count(&table).await;
+        counts.insert(table, rows);
+    }
+    counts
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,6 +15,7 @@ pub mod client;
 pub mod limit;
 pub mod server;
 pub mod shutdown;
+pub mod size;
 pub mod tls;
 pub mod trace;
 

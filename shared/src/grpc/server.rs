@@ -5,10 +5,12 @@
 //! services (`grpc.health.v1` with one status per service name and `""`,
 //! reflection v1 and v1alpha) to the service's own routes and runs them
 //! behind, outermost first: CORS, gRPC-Web translation, the RPC span,
-//! drain cancellation, load shedding, then the service's extra layer
-//! (authentication). tonic's default deadline applies to all of it. When the
-//! shutdown future resolves, health turns NOT_SERVING, the listener closes,
-//! and requests still running get until the drain deadline to finish.
+//! drain cancellation, load shedding, the size refusal's code
+//! (`RESOURCE_EXHAUSTED`), then the service's extra layer
+//! (authentication). tonic's default deadline applies to all of it. When
+//! the shutdown future resolves, health turns NOT_SERVING, the listener
+//! closes, and requests still running get until the drain deadline to
+//! finish.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 use super::limit::LoadShedLimitLayer;
 use super::shutdown::DrainController;
+use super::size::MessageSizeLayer;
 use super::tls::TlsError;
 use super::trace::RpcTraceLayer;
 use super::{BoxError, GrpcSettings};
@@ -216,6 +219,10 @@ impl BoundServer {
             .layer(drain.layer())
             .layer(LoadShedLimitLayer::new(
                 settings.concurrency_limit,
+                error_domain,
+            ))
+            .layer(MessageSizeLayer::new(
+                settings.max_message_bytes,
                 error_domain,
             ))
             .layer(layer)

@@ -25,6 +25,11 @@ use crate::store::{ownership, stats};
 const MAX_BATCH: usize = 1000;
 /// Most offers and assists shown beside the first page of work.
 const MAX_BESIDE_WORK: u32 = 100;
+/// Most values a list filter (states, severities) may hold: more than there
+/// are values to name, so only a hostile or broken caller reaches it.
+const MAX_FILTER_VALUES: usize = 20;
+/// Longest owner subject a list may be filtered by.
+const MAX_OWNER: usize = 200;
 
 impl ComplaintApi {
     /// NOT_FOUND unless complaint `id` exists.
@@ -108,10 +113,17 @@ impl ComplaintApi {
             owner: Some(r.owner.trim().to_owned()).filter(|o| !o.is_empty()),
             ..ListFilter::default()
         };
+        if r.owner.chars().count() > MAX_OWNER {
+            v.add("owner", format!("must be at most {MAX_OWNER} characters"));
+        }
         if !r.team.is_empty() {
             filter.team = v.check("team", names::parse_team(&r.team));
         }
-        for (i, state) in r.states.iter().enumerate() {
+        for (i, state) in v
+            .bounded("states", &r.states, MAX_FILTER_VALUES)
+            .iter()
+            .enumerate()
+        {
             match State::from_wire(*state) {
                 Ok(Some(state)) => filter.states.push(state),
                 Ok(None) => v.add(format!("states[{i}]"), "must not be unspecified"),
@@ -125,7 +137,11 @@ impl ComplaintApi {
                 v.add("category", "is not a category of the tree");
             }
         }
-        for (i, severity) in r.severities.iter().enumerate() {
+        for (i, severity) in v
+            .bounded("severities", &r.severities, MAX_FILTER_VALUES)
+            .iter()
+            .enumerate()
+        {
             match Severity::from_wire(*severity) {
                 Ok(Some(severity)) => filter.severities.push(severity),
                 Ok(None) => v.add(format!("severities[{i}]"), "must not be unspecified"),

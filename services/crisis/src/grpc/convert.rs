@@ -24,6 +24,10 @@ use crate::store::tasks::Task;
 use crate::store::team::Member;
 use crate::store::timeline::Entry;
 
+/// Most values a list filter (states) may hold: more than there are values
+/// to name, so only a hostile or broken caller reaches it.
+pub const MAX_FILTER_VALUES: usize = 20;
+
 /// Checks a text field: trimmed length within `1..=max` when `required`,
 /// `0..=max` otherwise; returns it as given.
 pub fn text(
@@ -298,10 +302,11 @@ pub fn scope(v: &mut FieldViolations, field: &str, scope: Option<&pb::CrisisScop
         (&scope.regions, "regions"),
         (&scope.categories, "categories"),
     ] {
-        if list.len() > 100 {
-            v.add(format!("{field}.{name}"), "must have at most 100 values");
-        }
-        for (i, value) in list.iter().enumerate() {
+        for (i, value) in v
+            .bounded(&format!("{field}.{name}"), list, 100)
+            .iter()
+            .enumerate()
+        {
             if value.trim().is_empty() || value.chars().count() > 100 {
                 v.add(
                     format!("{field}.{name}[{i}]"),

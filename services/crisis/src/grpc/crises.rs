@@ -405,7 +405,11 @@ impl CrisisApi {
     ) -> Result<pb::ListCrisesResponse, ApiError> {
         let mut v = FieldViolations::new();
         let mut states = Vec::new();
-        for (i, s) in r.states.iter().enumerate() {
+        for (i, s) in v
+            .bounded("states", &r.states, convert::MAX_FILTER_VALUES)
+            .iter()
+            .enumerate()
+        {
             match convert::state_from_wire(*s) {
                 Ok(Some(s)) => states.push(s.code().to_owned()),
                 Ok(None) => v.add(format!("states[{i}]"), "must be specified"),

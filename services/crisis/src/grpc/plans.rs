@@ -31,6 +31,12 @@ use crate::store::plans::{self, Template};
 use crate::store::tasks::{self, NewTask, Task};
 use crate::store::timeline::{self, NewEntry};
 
+/// Most tasks a plan template may hold.
+const MAX_TASKS: usize = 200;
+/// Most update cadences a plan template may hold (one per priority, and
+/// repeats are refused).
+const MAX_CADENCES: usize = 10;
+
 /// Checks a template's title, guidance, tasks and cadences.
 fn template_content(
     v: &mut FieldViolations,
@@ -38,11 +44,12 @@ fn template_content(
 ) -> (Vec<PlanTask>, Vec<StoredCadence>) {
     text(v, "plan_template.title", &t.title, 200, true);
     text(v, "plan_template.guidance", &t.guidance, 20_000, false);
-    if t.tasks.len() > 200 {
-        v.add("plan_template.tasks", "must have at most 200 tasks");
-    }
     let mut tasks = Vec::new();
-    for (i, task) in t.tasks.iter().enumerate() {
+    for (i, task) in v
+        .bounded("plan_template.tasks", &t.tasks, MAX_TASKS)
+        .iter()
+        .enumerate()
+    {
         let field = format!("plan_template.tasks[{i}]");
         let title = text(
             v,
@@ -96,7 +103,15 @@ fn template_content(
         }
     }
     let mut cadences: Vec<StoredCadence> = Vec::new();
-    for (i, c) in t.update_cadences.iter().enumerate() {
+    for (i, c) in v
+        .bounded(
+            "plan_template.update_cadences",
+            &t.update_cadences,
+            MAX_CADENCES,
+        )
+        .iter()
+        .enumerate()
+    {
         let field = format!("plan_template.update_cadences[{i}]");
         let priority = match convert::priority_from_wire(c.priority) {
             Ok(Some(p)) => Some(p),
@@ -583,7 +598,11 @@ impl CrisisApi {
         let mut v = FieldViolations::new();
         let id = crisis_name(&mut v, "parent", &r.parent);
         let mut states = Vec::new();
-        for (i, s) in r.states.iter().enumerate() {
+        for (i, s) in v
+            .bounded("states", &r.states, convert::MAX_FILTER_VALUES)
+            .iter()
+            .enumerate()
+        {
             match convert::task_state_from_wire(*s) {
                 Ok(Some(s)) => states.push(s.code().to_owned()),
                 Ok(None) => v.add(format!("states[{i}]"), "must be specified"),

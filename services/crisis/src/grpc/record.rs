@@ -56,10 +56,7 @@ fn review_name(v: &mut FieldViolations, field: &str, name: &str) -> Option<Uuid>
 }
 
 fn texts(v: &mut FieldViolations, field: &str, values: &[String]) -> Vec<String> {
-    if values.len() > 100 {
-        v.add(field, "must have at most 100 entries");
-    }
-    values
+    v.bounded(field, values, 100)
         .iter()
         .enumerate()
         .map(|(i, s)| text(v, &format!("{field}[{i}]"), s, MAX_TEXT, true))
@@ -394,7 +391,11 @@ impl CrisisApi {
             false,
         );
         let mut actions = Vec::new();
-        for (i, a) in given.actions.iter().enumerate() {
+        for (i, a) in v
+            .bounded("review.actions", &given.actions, 100)
+            .iter()
+            .enumerate()
+        {
             let field = format!("review.actions[{i}]");
             let title = text(&mut v, &format!("{field}.title"), &a.title, 500, true);
             let owner = text(&mut v, &format!("{field}.owner"), &a.owner, 200, true);

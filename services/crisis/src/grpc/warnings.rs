@@ -184,7 +184,11 @@ impl CrisisApi {
     ) -> Result<pb::ListWarningsResponse, ApiError> {
         let mut v = FieldViolations::new();
         let mut states = Vec::new();
-        for (i, raw) in r.states.iter().enumerate() {
+        for (i, raw) in v
+            .bounded("states", &r.states, super::convert::MAX_FILTER_VALUES)
+            .iter()
+            .enumerate()
+        {
             match WarningState::from_wire(*raw) {
                 Ok(Some(state)) => {
                     if !states.contains(&state) {

@@ -350,6 +350,8 @@ impl CustomerApi {
 /// Default and largest SelectCustomers batch.
 const DEFAULT_BATCH: u32 = 500;
 const MAX_BATCH_SIZE: u32 = 1000;
+/// Most values each of a selector's lists may hold.
+const MAX_SELECTOR_VALUES: usize = 100;
 
 fn parse_selector(request: &pb::SelectCustomersRequest) -> Result<(Selector, u32), ApiError> {
     let mut v = FieldViolations::new();
@@ -371,7 +373,8 @@ fn parse_selector(request: &pb::SelectCustomersRequest) -> Result<(Selector, u32
         region_codes,
     } = request.selector.as_ref().unwrap_or(&default);
     fn each<T: WireEnum>(v: &mut FieldViolations, field: &str, raw: &[i32]) -> Vec<T> {
-        raw.iter()
+        v.bounded(&format!("selector.{field}"), raw, MAX_SELECTOR_VALUES)
+            .iter()
             .enumerate()
             .filter_map(|(i, value)| match T::from_wire(*value) {
                 Ok(Some(x)) => Some(x),
@@ -390,19 +393,22 @@ fn parse_selector(request: &pb::SelectCustomersRequest) -> Result<(Selector, u32
         grades: each(&mut v, "value_grades", value_grades),
         sizes: each(&mut v, "sizes", sizes),
         stages: each(&mut v, "lifecycle_stages", lifecycle_stages),
-        tags: tags
+        tags: v
+            .bounded("selector.tags", tags, MAX_SELECTOR_VALUES)
             .iter()
             .enumerate()
             .filter_map(|(i, t)| v.check(format!("selector.tags[{i}]"), Identifier::parse(t)))
             .map(|t| t.as_str().to_string())
             .collect(),
-        locales: locales
+        locales: v
+            .bounded("selector.locales", locales, MAX_SELECTOR_VALUES)
             .iter()
             .enumerate()
             .filter_map(|(i, l)| v.check(format!("selector.locales[{i}]"), Locale::parse(l)))
             .map(|l| l.as_str().to_string())
             .collect(),
-        region_codes: region_codes
+        region_codes: v
+            .bounded("selector.region_codes", region_codes, MAX_SELECTOR_VALUES)
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {

@@ -75,7 +75,9 @@ pub fn check(subject: &str, body: &str, variables: &[String]) -> Vec<Problem> {
         problems.push(("body", format!("is longer than {MAX_BODY} bytes")));
     }
     if variables.len() > MAX_VARIABLES {
+        // One problem for the list, not one per name past the cap.
         problems.push(("variables", format!("declares more than {MAX_VARIABLES}")));
+        return problems;
     }
     let mut seen = BTreeSet::new();
     for name in variables {

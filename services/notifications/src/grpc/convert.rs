@@ -20,6 +20,12 @@ pub const MAX_VARIABLES: usize = 100;
 /// The longest variable value, in bytes: 10,000 characters of any script
 /// (a crisis statement's body, up to 4 bytes a character in UTF-8).
 pub const MAX_VALUE: usize = 40_000;
+/// Most channels a list may name (there are fewer channels than this, and
+/// repeats are refused).
+pub const MAX_CHANNELS: usize = 10;
+/// Most values a list filter (states) may hold: more than there are values
+/// to name, so only a hostile or broken caller reaches it.
+pub const MAX_FILTER_VALUES: usize = 20;
 
 /// A style's stored code ("" = any).
 pub fn style_code(style: i32, field: &str, v: &mut FieldViolations) -> &'static str {
@@ -51,7 +57,7 @@ pub fn channel_opt(value: i32, field: &str, v: &mut FieldViolations) -> Option<C
 /// A list of channels, each specified, without repeats.
 pub fn channel_list(values: &[i32], field: &str, v: &mut FieldViolations) -> Vec<Channel> {
     let mut out = Vec::new();
-    for (i, value) in values.iter().enumerate() {
+    for (i, value) in v.bounded(field, values, MAX_CHANNELS).iter().enumerate() {
         match Channel::from_wire(*value) {
             Ok(Some(c)) if !out.contains(&c) => out.push(c),
             Ok(Some(_)) => v.add(format!("{field}[{i}]"), "repeats a channel"),
@@ -109,7 +115,9 @@ pub fn variables(
     v: &mut FieldViolations,
 ) -> BTreeMap<String, String> {
     if given.len() > MAX_VARIABLES {
+        // One violation for the map, not one per entry past the cap.
         v.add(field, format!("holds more than {MAX_VARIABLES} variables"));
+        return BTreeMap::new();
     }
     for (name, value) in given {
         if crate::domain::template::split_localised(name).is_none() {

@@ -269,7 +269,11 @@ impl NotificationApi {
             }
         };
         let mut wanted = Vec::new();
-        for (i, s) in states.iter().enumerate() {
+        for (i, s) in v
+            .bounded("states", &states, convert::MAX_FILTER_VALUES)
+            .iter()
+            .enumerate()
+        {
             match State::from_wire(*s) {
                 Ok(Some(state)) => wanted.push(state),
                 Ok(None) => v.add(format!("states[{i}]"), "must be a state"),

@@ -14,6 +14,8 @@
 mod broadcast;
 mod early_warning;
 mod load;
+mod open_loop;
+mod overload;
 mod pgbench;
 mod process;
 mod report;
@@ -37,10 +39,11 @@ use pgbench::{Pgbench, Workload};
 use process::{Process, RssPeak, free_port};
 pub use scenarios::Scenario;
 
-/// `redress bench` options.
+/// `redress bench` options. `overload` is not among the scenarios run by
+/// default; name it to run it (`redress bench overload`).
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// The scenarios to run (default: all of them).
+    /// The scenarios to run (default: all of them but `overload`).
     #[arg(value_enum)]
     pub scenarios: Vec<Scenario>,
     /// HTTP/2 connections to each service.
@@ -356,9 +359,20 @@ pub async fn run(
         admin: bench_pool.clone(),
     };
     let mut results = Vec::new();
+    let mut ramp = None;
     for scenario in scenarios {
         eprintln!("Running {} ...", scenario.name());
         peak.take();
+        if scenario == Scenario::Overload {
+            // The capacity search runs here; the overload itself after
+            // this suite stops, on a suite limited to that capacity.
+            ramp = Some(
+                overload::ramp(&target, shape.connections, args.warmup, args.duration)
+                    .await
+                    .context("scenario overload: the capacity search")?,
+            );
+            continue;
+        }
         if scenario == Scenario::EarlyWarning {
             let outcome = early_warning::run(&target, args.early_warning_rounds)
                 .await
@@ -380,6 +394,14 @@ pub async fn run(
     }
     drop(peak);
     suite.stop().await?;
+    let overloaded = match ramp {
+        Some(steps) => Some(
+            overload::overload(&target, &env, &logs, steps, args.warmup, args.duration)
+                .await
+                .context("scenario overload")?,
+        ),
+        None => None,
+    };
 
     // The baseline, on the same server at the same client count.
     let mut baselines = Vec::new();
@@ -407,9 +429,10 @@ pub async fn run(
     bench_pool.close().await;
     server_pool.close().await;
 
-    let report = report::Report::new(
+    let mut report = report::Report::new(
         shape, args.scale, seeded, postgres, idle, results, baselines,
     );
+    report.overload = overloaded;
     println!("{}", report.table());
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use super::broadcast::BroadcastOutcome;
 use super::early_warning::EarlyWarningOutcome;
 use super::load::{Measure, Outcome, Shape};
+use super::overload::OverloadResult;
 use super::pgbench::{Baseline, Workload};
 use super::scenarios::Scenario;
 use crate::seed::Seeded;
@@ -144,9 +145,10 @@ pub fn baseline_of(scenario: Scenario) -> Workload {
         | Scenario::HandOffAndAccept
         | Scenario::Broadcast
         | Scenario::EarlyWarning => Workload::TpcbLike,
-        Scenario::GetComplaint | Scenario::ListMyWork | Scenario::GetCustomer => {
-            Workload::SelectOnly
-        }
+        Scenario::GetComplaint
+        | Scenario::ListMyWork
+        | Scenario::GetCustomer
+        | Scenario::Overload => Workload::SelectOnly,
     }
 }
 
@@ -190,6 +192,9 @@ pub struct Report {
     pub scenarios: Vec<ScenarioResult>,
     /// The baselines.
     pub baselines: Vec<Baseline>,
+    /// The overload mode's findings, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overload: Option<OverloadResult>,
 }
 
 fn first_line_after(path: &str, label: &str) -> Option<String> {
@@ -246,6 +251,7 @@ impl Report {
             idle_memory,
             scenarios,
             baselines,
+            overload: None,
         }
     }
 
@@ -408,6 +414,9 @@ impl Report {
                 seeded.rows,
                 seeded.seconds
             ));
+        }
+        if let Some(overload) = &self.overload {
+            out.push_str(&overload.table());
         }
         out
     }

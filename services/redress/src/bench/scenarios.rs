@@ -47,6 +47,11 @@ pub enum Scenario {
     /// warning shows in ListWarnings: the early-warning latency. Runs first,
     /// on an idle suite.
     EarlyWarning,
+    /// GetComplaint at twice the suite's capacity, with the concurrency
+    /// limit set to it: what load shedding keeps of accepted requests'
+    /// latency (`bench::overload`). Not among the scenarios run by default:
+    /// it starts the suite again with another limit.
+    Overload,
 }
 
 impl Scenario {
@@ -71,6 +76,7 @@ impl Scenario {
             Scenario::GetCustomer => "get-customer",
             Scenario::Broadcast => "broadcast",
             Scenario::EarlyWarning => "early-warning",
+            Scenario::Overload => "overload",
         }
     }
 }
@@ -274,6 +280,9 @@ pub async fn run(scenario: Scenario, target: &Target, shape: Shape) -> anyhow::R
         Scenario::EarlyWarning => {
             anyhow::bail!("the early-warning scenario runs through bench::early_warning")
         }
+        Scenario::Overload => {
+            anyhow::bail!("the overload scenario runs through bench::overload")
+        }
     }
 }
 
@@ -285,6 +294,21 @@ async fn sample_customers(admin: &PgPool) -> anyhow::Result<Vec<Uuid>> {
     .await?;
     anyhow::ensure!(!ids.is_empty(), "no customers: seed the database first");
     Ok(ids)
+}
+
+/// A complaint's name and its owner's `authorization` value.
+pub(super) type Reader = (String, MetadataValue<Ascii>);
+
+/// Seeded complaints with their owners' tokens, for loads other than
+/// [`run`]'s.
+pub(super) async fn complaint_readers(target: &Target) -> anyhow::Result<Arc<Vec<Reader>>> {
+    let mut tokens = Tokens {
+        secret: target.secret.clone(),
+        minted: HashMap::new(),
+    };
+    Ok(Arc::new(
+        sample_complaints(&target.admin, &mut tokens).await?,
+    ))
 }
 
 /// Seeded complaints with their owners' tokens.

@@ -1,0 +1,103 @@
+//! The complaints service's limits through its real gRPC interface: an
+//! over-long value and an over-long list are each refused with exactly one
+//! field violation, a page larger than the maximum is served (cut to the
+//! maximum, AIP-158) while a negative one is refused, and a message over
+//! `grpc.max_message_bytes` is refused with RESOURCE_EXHAUSTED before it is
+//! read, with the server answering the next call as before. Nothing refused
+//! is written.
+
+mod support;
+
+use support::*;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+#[tokio::test]
+async fn an_over_long_summary_is_refused_with_one_violation_and_nothing_written() {
+    let app = spawn_app().await;
+    let customer = app.customer("Ada Lovelace").await;
+    let status = app
+        .agent("agent-1")
+        .create_complaint(pb::CreateComplaintRequest {
+            complaint: Some(pb::Complaint {
+                summary: "x".repeat(201),
+                ..complaint(&customer)
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect_err("refused");
+    assert_invalid(&status, &["complaint.summary"]);
+    assert_eq!(app.count("complaints").await, 0);
+}
+
+#[tokio::test]
+async fn over_long_filter_lists_are_one_violation_each_however_long_they_are() {
+    let app = spawn_app().await;
+    let status = app
+        .supervisor()
+        .list_complaints(pb::ListComplaintsRequest {
+            // Unspecified values too: past the cap they are not looked at
+            // one by one, so the answer stays one violation per list.
+            states: vec![0; 100_000],
+            severities: vec![pb::Severity::High.into(); 21],
+            owner: "a".repeat(201),
+            ..Default::default()
+        })
+        .await
+        .expect_err("refused");
+    assert_invalid(&status, &["states", "severities", "owner"]);
+}
+
+#[tokio::test]
+async fn a_page_above_the_maximum_is_served_and_a_negative_one_refused() {
+    let app = spawn_app().await;
+    app.received().await;
+    let page = app
+        .supervisor()
+        .list_complaints(pb::ListComplaintsRequest {
+            page_size: i32::MAX,
+            ..Default::default()
+        })
+        .await
+        .expect("served")
+        .into_inner();
+    assert_eq!(page.complaints.len(), 1);
+    let status = app
+        .supervisor()
+        .list_complaints(pb::ListComplaintsRequest {
+            page_size: -1,
+            ..Default::default()
+        })
+        .await
+        .expect_err("refused");
+    assert_invalid(&status, &["page_size"]);
+}
+
+#[tokio::test]
+async fn a_message_over_the_size_limit_is_resource_exhausted_and_the_server_carries_on() {
+    let app = spawn_app().await;
+    let customer = app.customer("Ada Lovelace").await;
+    let status = app
+        .agent("agent-1")
+        .create_complaint(pb::CreateComplaintRequest {
+            complaint: Some(pb::Complaint {
+                description: "x".repeat(5 * 1024 * 1024),
+                ..complaint(&customer)
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let info = status.get_error_details().error_info().cloned();
+    assert_eq!(
+        info.map(|i| (i.reason, i.domain)),
+        Some(("MESSAGE_TOO_LARGE".to_owned(), DOMAIN.to_owned()))
+    );
+    assert_eq!(app.count("complaints").await, 0);
+    let created = app
+        .create_as(&mut app.agent("agent-1"), complaint(&customer))
+        .await;
+    assert_eq!(app.get(&created.name).await.name, created.name);
+}

@@ -1,0 +1,270 @@
+//! `redress bench overload`: what load shedding buys when twice the
+//! suite's capacity arrives. Two steps on the get-complaint scenario:
+//!
+//! 1. Capacity, on the suite as configured (its default concurrency limit is
+//!    far above what the machine can serve): closed loops of 1, 2, 4, ...
+//!    clients until throughput stops rising (under 10% more for twice the
+//!    clients). The best of them is the capacity: its client count `C`, its
+//!    throughput `X` and its latencies are what "at capacity" means.
+//! 2. Overload, on the suite started again with `grpc.concurrency_limit` =
+//!    `C`: an open loop (`open_loop.rs`) offering `2 × X` requests a second,
+//!    a fixed arrival rate whatever the suite answers. A closed loop with
+//!    `2 × C` workers would not offer twice the load: a refused worker asks
+//!    again at once, so it offers an unknown and much larger rate.
+//!
+//! The report gives accepted requests' p50/p99 beside the at-capacity run's,
+//! how many were shed with `RESOURCE_EXHAUSTED` and how fast that answer
+//! came, and any other failure (there should be none). Long-lived streams
+//! hold permits too (the notifications and crisis services follow the
+//! complaints feed with a watch stream each), so the overloaded suite admits
+//! a couple fewer reads than `C` at once.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use redress_proto::complaints::v1 as pb;
+use redress_proto::complaints::v1::complaint_service_client::ComplaintServiceClient;
+
+use super::load::{self, Measure, Shape, Turn};
+use super::open_loop::{self, quantile_ms};
+use super::process::Process;
+use super::scenarios::{self, Target, authorized};
+
+/// Most clients the capacity search tries.
+const MAX_CLIENTS: usize = 256;
+/// How much more throughput twice the clients must give to count as rising.
+const RISING: f64 = 1.10;
+/// The deadline each overloaded request carries, so none can hang the run.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+
+/// One step of the capacity search.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RampStep {
+    /// Closed-loop clients.
+    pub clients: usize,
+    /// Successful requests a second.
+    pub throughput: f64,
+    /// Median latency, milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile, milliseconds.
+    pub p99_ms: f64,
+    /// Failed requests, by status code.
+    pub errors: BTreeMap<String, u64>,
+}
+
+/// Latencies of one kind of answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Answers {
+    /// How many.
+    pub count: u64,
+    /// A second, over the measured time.
+    pub per_s: f64,
+    /// Median, milliseconds (from when the request was due).
+    pub p50_ms: f64,
+    /// 99th percentile, milliseconds.
+    pub p99_ms: f64,
+    /// Slowest, milliseconds.
+    pub max_ms: f64,
+}
+
+/// The overload mode's findings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OverloadResult {
+    /// The scenario loaded.
+    pub scenario: &'static str,
+    /// The capacity search, step by step.
+    pub ramp: Vec<RampStep>,
+    /// The step taken as capacity.
+    pub capacity: RampStep,
+    /// The concurrency limit the overloaded suite ran with (`capacity.clients`).
+    pub concurrency_limit: usize,
+    /// Requests a second offered: twice the capacity's throughput.
+    pub offered_per_s: f64,
+    /// Requests sent in the measured time.
+    pub sent: u64,
+    /// Requests answered OK.
+    pub accepted: Answers,
+    /// Requests refused with `RESOURCE_EXHAUSTED`.
+    pub shed: Answers,
+    /// Any other answer, by status code (expected: none).
+    pub errors: BTreeMap<String, u64>,
+}
+
+/// Step 1: the capacity search, on the running suite.
+pub async fn ramp(
+    target: &Target,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> anyhow::Result<Vec<RampStep>> {
+    let readers = scenarios::complaint_readers(target).await?;
+    let mut steps: Vec<RampStep> = Vec::new();
+    let mut clients = 1;
+    while clients <= MAX_CLIENTS {
+        let connections = connections.clamp(1, clients);
+        let shape = Shape {
+            connections,
+            concurrency: clients / connections,
+            warmup,
+            measure: Measure::For(duration),
+        };
+        let channels = load::connect(&target.complaints, connections).await?;
+        let readers = readers.clone();
+        let outcome = load::run(shape, &channels, move |turn: Turn| {
+            get_complaint(turn, &readers, None)
+        })
+        .await;
+        let step = RampStep {
+            clients: shape.clients(),
+            throughput: outcome.throughput(),
+            p50_ms: outcome.quantile_ms(0.5),
+            p99_ms: outcome.quantile_ms(0.99),
+            errors: outcome.errors.clone(),
+        };
+        eprintln!(
+            "  {} clients: {:.0} req/s, p99 {:.2} ms",
+            step.clients, step.throughput, step.p99_ms
+        );
+        let best = steps.iter().map(|s| s.throughput).fold(0.0, f64::max);
+        let rising = step.throughput > best * RISING;
+        steps.push(step);
+        if !rising {
+            break;
+        }
+        clients *= 2;
+    }
+    Ok(steps)
+}
+
+/// The step taken as capacity: the fewest clients within 10% of the best
+/// throughput (more clients past it only queue).
+fn capacity(steps: &[RampStep]) -> Option<&RampStep> {
+    let best = steps.iter().map(|s| s.throughput).fold(0.0, f64::max);
+    steps.iter().find(|s| s.throughput * RISING >= best)
+}
+
+/// Step 2: starts the suite with `env` and a concurrency limit of the
+/// capacity's clients, offers it twice the capacity's throughput, and stops
+/// it.
+pub async fn overload(
+    target: &Target,
+    env: &[(String, String)],
+    logs: &Path,
+    steps: Vec<RampStep>,
+    warmup: Duration,
+    duration: Duration,
+) -> anyhow::Result<OverloadResult> {
+    let capacity = capacity(&steps)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the capacity search measured nothing"))?;
+    anyhow::ensure!(
+        capacity.throughput > 0.0,
+        "no request succeeded at any load: {:?}",
+        capacity.errors
+    );
+    let limit = capacity.clients;
+    let mut env = env.to_vec();
+    env.push((
+        "REDRESS_GRPC__CONCURRENCY_LIMIT".to_owned(),
+        limit.to_string(),
+    ));
+    eprintln!("Starting the suite with a concurrency limit of {limit} ...");
+    let mut suite = Process::start(&["up"], &env, &logs.join("suite-overload.log"))?;
+    suite
+        .wait_serving(&target.complaints, "redress.complaints.v1.ComplaintService")
+        .await?;
+    // The feed followers connect and start their watch streams.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let offered = 2.0 * capacity.throughput;
+    eprintln!("Offering {offered:.0} req/s (twice capacity) ...");
+    let readers = scenarios::complaint_readers(target).await?;
+    let channels = load::connect(&target.complaints, 2).await?;
+    let outcome = open_loop::run(offered, warmup, duration, &channels, move |turn: Turn| {
+        get_complaint(turn, &readers, Some(REQUEST_DEADLINE))
+    })
+    .await;
+    suite.stop().await?;
+
+    let seconds = outcome.elapsed.as_secs_f64().max(f64::EPSILON);
+    let answers = |h: &hdrhistogram::Histogram<u64>| Answers {
+        count: h.len(),
+        per_s: h.len() as f64 / seconds,
+        p50_ms: quantile_ms(h, 0.5),
+        p99_ms: quantile_ms(h, 0.99),
+        max_ms: quantile_ms(h, 1.0),
+    };
+    Ok(OverloadResult {
+        scenario: "get-complaint",
+        ramp: steps,
+        capacity,
+        concurrency_limit: limit,
+        offered_per_s: outcome.rate,
+        sent: outcome.sent,
+        accepted: answers(&outcome.accepted),
+        shed: answers(&outcome.shed),
+        errors: outcome.errors,
+    })
+}
+
+/// GetComplaint of a seeded complaint by its owner, with `deadline` if any.
+fn get_complaint(
+    turn: Turn,
+    readers: &[scenarios::Reader],
+    deadline: Option<Duration>,
+) -> impl std::future::Future<Output = Result<(), tonic::Status>> + Send + use<> {
+    let (name, token) = turn.pick(readers).clone();
+    async move {
+        let mut request = authorized(pb::GetComplaintRequest { name }, &token);
+        if let Some(deadline) = deadline {
+            request.set_timeout(deadline);
+        }
+        ComplaintServiceClient::new(turn.channel)
+            .get_complaint(request)
+            .await
+            .map(drop)
+    }
+}
+
+impl OverloadResult {
+    /// The findings as text.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "Overload ({}): capacity {} clients, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms \
+             (ramp: {})\n",
+            self.scenario,
+            self.capacity.clients,
+            self.capacity.throughput,
+            self.capacity.p50_ms,
+            self.capacity.p99_ms,
+            self.ramp
+                .iter()
+                .map(|s| format!("{}→{:.0}", s.clients, s.throughput))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        out.push_str(&format!(
+            "At 2× ({:.0} req/s offered, limit {}, {} sent): accepted {} ({:.0}/s) \
+             p50 {:.2} ms p99 {:.2} ms; shed {} ({:.0}/s) p50 {:.2} ms p99 {:.2} ms; \
+             other failures {}\n",
+            self.offered_per_s,
+            self.concurrency_limit,
+            self.sent,
+            self.accepted.count,
+            self.accepted.per_s,
+            self.accepted.p50_ms,
+            self.accepted.p99_ms,
+            self.shed.count,
+            self.shed.per_s,
+            self.shed.p50_ms,
+            self.shed.p99_ms,
+            if self.errors.is_empty() {
+                "0".to_owned()
+            } else {
+                format!("{:?}", self.errors)
+            },
+        ));
+        out
+    }
+}
