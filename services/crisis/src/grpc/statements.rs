@@ -255,6 +255,7 @@ impl CrisisApi {
             }
         }
         let published = publication::publish(
+            caller,
             &self.pool,
             &self.directories,
             &self.settings.statements,
