@@ -9,16 +9,23 @@
 //!   messages.
 //!
 //! Each area of the service adds the questions it asks in its own module,
-//! on the clients kept here.
+//! on the clients kept here. A call made while serving a person's request
+//! goes out as [`for_person`] builds it: this service's identity, with the
+//! person attached as the end user, so the other service applies that
+//! person's scope and names them in its records. Work the service does by
+//! itself (scope linking, early warning, the feed) calls with its identity
+//! alone.
 
 use std::sync::Arc;
 
-use redress_platform::auth::{IdentityInterceptor, ServiceIdentity};
+use redress_platform::auth::{Caller, IdentityInterceptor, ServiceIdentity, attach_end_user};
+use redress_platform::error::ApiError;
 use redress_platform::grpc::{ClientError, ClientSettings, TracedChannel, connect, traced};
 use redress_platform::outbox::ComplaintFeedSource;
 use redress_proto::complaints::v1 as kpb;
 use redress_proto::customers::v1 as cpb;
 use redress_proto::notifications::v1 as npb;
+use tonic::Request;
 use tonic::service::interceptor::InterceptedService;
 
 /// A client channel carrying this service's identity.
@@ -92,4 +99,16 @@ impl Directories {
     pub fn complaint_feed(&self) -> ComplaintFeedSource {
         ComplaintFeedSource::new(self.complaints.clone())
     }
+}
+
+/// `message` as a request made on behalf of the person `caller` acts for
+/// (see [`Caller::end_user_token`]). Fails closed: a person who cannot be
+/// passed along is not silently replaced by this service's own rights.
+pub fn for_person<T>(message: T, caller: &Caller) -> Result<Request<T>, ApiError> {
+    let mut request = Request::new(message);
+    attach_end_user(&mut request, caller).map_err(|error| {
+        tracing::error!(%error, "the caller's token cannot be passed along");
+        ApiError::Internal
+    })?;
+    Ok(request)
 }

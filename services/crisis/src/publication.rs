@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use redress_platform::auth::Caller;
 use redress_platform::error::ApiError;
 use redress_proto::customers::v1 as cpb;
 use redress_proto::notifications::v1 as npb;
@@ -17,7 +18,7 @@ use sqlx::PgPool;
 use tonic::Code;
 use uuid::Uuid;
 
-use crate::directory::Directories;
+use crate::directory::{Directories, for_person};
 use crate::domain::statement::{Delivery, member_request_id};
 use crate::names;
 use crate::settings::StatementSettings;
@@ -33,8 +34,10 @@ pub struct Published {
     pub recipient_count: i64,
 }
 
-/// Sends `statement` as `delivery` says.
+/// Sends `statement` as `delivery` says, on behalf of the person `caller`
+/// acts for (the notifications service records them as the sender).
 pub async fn publish(
+    caller: &Caller,
     pool: &PgPool,
     directories: &Directories,
     settings: &StatementSettings,
@@ -43,6 +46,7 @@ pub async fn publish(
 ) -> Result<Published, ApiError> {
     let variables: HashMap<String, String> = statement.variants.variables().into_iter().collect();
     let outgoing = Outgoing {
+        caller,
         pool,
         client: directories.notifications.clone(),
         settings,
@@ -58,6 +62,7 @@ pub async fn publish(
 }
 
 struct Outgoing<'a> {
+    caller: &'a Caller,
     pool: &'a PgPool,
     client: crate::directory::NotificationsClient,
     settings: &'a StatementSettings,
@@ -92,17 +97,20 @@ impl Outgoing<'_> {
         for subject in &team {
             let sent = self
                 .client
-                .send_message(npb::SendMessageRequest {
-                    message: Some(npb::Message {
-                        recipient: format!("agents/{subject}"),
-                        kind: self.settings.kind.clone(),
-                        category: self.settings.category.clone(),
-                        critical: self.statement.critical,
-                        variables: self.variables.clone(),
-                        ..npb::Message::default()
-                    }),
-                    request_id: member_request_id(self.statement.id, subject).to_string(),
-                })
+                .send_message(for_person(
+                    npb::SendMessageRequest {
+                        message: Some(npb::Message {
+                            recipient: format!("agents/{subject}"),
+                            kind: self.settings.kind.clone(),
+                            category: self.settings.category.clone(),
+                            critical: self.statement.critical,
+                            variables: self.variables.clone(),
+                            ..npb::Message::default()
+                        }),
+                        request_id: member_request_id(self.statement.id, subject).to_string(),
+                    },
+                    self.caller,
+                )?)
                 .await
                 .map_err(|s| notifications_failed(&s))?
                 .into_inner();
@@ -123,7 +131,7 @@ impl Outgoing<'_> {
         ));
         let created = self
             .client
-            .create_broadcast(request)
+            .create_broadcast(for_person(request, self.caller)?)
             .await
             .map_err(|s| notifications_failed(&s))?
             .into_inner()
@@ -140,7 +148,7 @@ impl Outgoing<'_> {
         let request = self.broadcast(npb::audience::Members::Assembled(npb::AssembledAudience {}));
         let created = self
             .client
-            .create_broadcast(request)
+            .create_broadcast(for_person(request, self.caller)?)
             .await
             .map_err(|s| notifications_failed(&s))?
             .into_inner()
@@ -166,7 +174,10 @@ impl Outgoing<'_> {
         } else {
             match self
                 .client
-                .start_broadcast(npb::StartBroadcastRequest { name: name.clone() })
+                .start_broadcast(for_person(
+                    npb::StartBroadcastRequest { name: name.clone() },
+                    self.caller,
+                )?)
                 .await
             {
                 Ok(started) => started.into_inner().broadcast.ok_or(ApiError::Internal)?,
@@ -209,11 +220,14 @@ impl Outgoing<'_> {
             let members = ids.into_iter().map(names::customer).collect();
             match self
                 .client
-                .add_broadcast_members(npb::AddBroadcastMembersRequest {
-                    name: name.to_owned(),
-                    members,
-                    first,
-                })
+                .add_broadcast_members(for_person(
+                    npb::AddBroadcastMembersRequest {
+                        name: name.to_owned(),
+                        members,
+                        first,
+                    },
+                    self.caller,
+                )?)
                 .await
             {
                 Ok(_) => {}
@@ -225,9 +239,12 @@ impl Outgoing<'_> {
 
     async fn get(&mut self, name: &str) -> Result<npb::Broadcast, ApiError> {
         self.client
-            .get_broadcast(npb::GetBroadcastRequest {
-                name: name.to_owned(),
-            })
+            .get_broadcast(for_person(
+                npb::GetBroadcastRequest {
+                    name: name.to_owned(),
+                },
+                self.caller,
+            )?)
             .await
             .map_err(|s| notifications_failed(&s))?
             .into_inner()

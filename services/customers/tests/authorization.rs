@@ -1,26 +1,18 @@
-//! Who may call what, proved against the running service: the access table
-//! names exactly the RPCs of the contract; every RPC is tried with every role
-//! (PERMISSION_DENIED exactly where the table says no); every RPC refuses a
-//! missing, expired, forged or unsigned token; a service may act for a person
-//! and the person is who the record names. Health and reflection answer
+//! Who may call what, proved against the running service: the matrix the
+//! platform generates from the access table and the contract (every RPC with
+//! every role, and with a missing, expired, forged or unsigned token), the
+//! few entries held narrowly on purpose, a service acting for a person (the
+//! person is who the record names), and health and reflection answering
 //! without a token.
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use prost::Message;
 use redress_platform::Secret;
-use redress_platform::auth::{
-    BearerInterceptor, Claims, Role, generate_dev_secret, mint_dev_token, sign_dev_claims,
-};
+use redress_platform::auth::{BearerInterceptor, Role};
+use redress_platform::testing::authz::AccessMatrix;
 use support::*;
-use tonic::codegen::http::uri::PathAndQuery;
-use tonic::transport::Channel;
-use tonic::{Code, Request, Status};
+use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -30,101 +22,6 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
 const SERVICE: &str = "redress.customers.v1.CustomerService";
-
-/// Every RPC of CustomerService in the contract: full path → whether the
-/// server streams its answer.
-fn contract_methods() -> BTreeMap<String, bool> {
-    let files = prost_types::FileDescriptorSet::decode(redress_proto::FILE_DESCRIPTOR_SET)
-        .expect("the embedded descriptor set decodes");
-    files
-        .file
-        .iter()
-        .filter(|file| file.package() == "redress.customers.v1")
-        .flat_map(|file| file.service.iter())
-        .filter(|service| service.name() == "CustomerService")
-        .flat_map(|service| service.method.iter())
-        .map(|method| {
-            (
-                format!("/{SERVICE}/{}", method.name()),
-                method.server_streaming(),
-            )
-        })
-        .collect()
-}
-
-/// Calls `path` with an empty request and `metadata`; for a streaming RPC,
-/// reads up to the first message. `Ok` when the call got that far.
-async fn call(
-    channel: &Channel,
-    path: &str,
-    server_streaming: bool,
-    metadata: &[(&'static str, String)],
-) -> Result<(), Status> {
-    let mut grpc = tonic::client::Grpc::new(channel.clone());
-    grpc.ready()
-        .await
-        .map_err(|error| Status::unavailable(error.to_string()))?;
-    let mut request = Request::new(());
-    for (key, value) in metadata {
-        request
-            .metadata_mut()
-            .insert(*key, value.parse().expect("ASCII metadata"));
-    }
-    let path = PathAndQuery::try_from(path.to_string()).expect("a method path");
-    let codec = tonic_prost::ProstCodec::<(), ()>::default();
-    if server_streaming {
-        let mut stream = grpc
-            .server_streaming(request, path, codec)
-            .await?
-            .into_inner();
-        stream.message().await?;
-        Ok(())
-    } else {
-        grpc.unary(request, path, codec).await.map(drop)
-    }
-}
-
-/// Request metadata: key and value pairs.
-type Metadata = Vec<(&'static str, String)>;
-
-fn bearer(token: &str) -> Metadata {
-    vec![("authorization", format!("Bearer {token}"))]
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs()
-}
-
-fn all_roles_claims(exp: u64, iat: u64) -> Claims {
-    Claims {
-        sub: "mallory".into(),
-        roles: Role::ALL
-            .iter()
-            .map(|role| role.as_str().to_string())
-            .collect(),
-        team: None,
-        locale: None,
-        exp,
-        iat,
-        iss: None,
-        aud: None,
-    }
-}
-
-#[test]
-fn the_access_table_names_exactly_the_rpcs_of_the_contract() {
-    let policy = redress_customers::access_policy();
-    assert!(policy.duplicate_methods().is_empty());
-    let declared: Vec<&str> = policy.methods().map(|(path, _)| path).collect();
-    let contract: Vec<String> = contract_methods().into_keys().collect();
-    let mut declared_sorted = declared.clone();
-    declared_sorted.sort_unstable();
-    assert_eq!(declared_sorted, contract);
-    assert_eq!(contract.len(), 15);
-}
 
 #[test]
 fn erasure_transactions_and_mass_selection_are_held_narrowly() {
@@ -141,123 +38,16 @@ fn erasure_transactions_and_mass_selection_are_held_narrowly() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_rpc_admits_exactly_the_roles_its_table_entry_names() {
-    // Arrange
+async fn every_rpc_admits_exactly_the_roles_its_table_entry_names_and_refuses_bad_tokens() {
     let app = spawn_app().await;
-    let streaming = contract_methods();
-    let mut wrong = Vec::new();
-
-    for (path, allowed) in redress_customers::access_policy().methods() {
-        let server_streaming = streaming[path];
-        let role_sets = Role::ALL
-            .iter()
-            .map(|role| vec![*role])
-            .chain(std::iter::once(Vec::new()));
-        for roles in role_sets {
-            // Act
-            let token = app.token("matrix", &roles);
-            let outcome = call(&app.channel, path, server_streaming, &bearer(&token)).await;
-
-            // Assert
-            let permitted = roles.iter().any(|role| allowed.contains(role));
-            match (&outcome, permitted) {
-                (Err(status), false)
-                    if status.code() == Code::PermissionDenied
-                        && reason(status) == "ROLE_NOT_PERMITTED" => {}
-                (Err(status), true)
-                    if matches!(
-                        status.code(),
-                        Code::PermissionDenied | Code::Unauthenticated
-                    ) =>
-                {
-                    wrong.push(format!("{path} as {roles:?}: refused: {status:?}"))
-                }
-                (_, true) => {}
-                (_, false) => wrong.push(format!("{path} as {roles:?}: admitted: {outcome:?}")),
-            }
-        }
-    }
-
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_rpc_refuses_a_missing_expired_forged_or_unsigned_token() {
-    // Arrange
-    let app = spawn_app().await;
-    let now = unix_now();
-    let expired =
-        sign_dev_claims(&app.secret, &all_roles_claims(now - 3_600, now - 7_200)).expect("signed");
-    let forged = mint_dev_token(
-        &generate_dev_secret(),
-        "mallory",
-        &Role::ALL,
-        None,
-        None,
-        Duration::from_secs(600),
+    AccessMatrix::new(
+        app.channel.clone(),
+        redress_customers::access_policy(),
+        SERVICE,
+        app.secret.clone(),
     )
-    .expect("signed");
-    let unsigned = {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        let claims = serde_json::to_vec(&all_roles_claims(now + 600, now)).expect("JSON");
-        format!("{header}.{}.", URL_SAFE_NO_PAD.encode(claims))
-    };
-    let cases: Vec<(&str, Metadata, &str)> = vec![
-        ("no token", vec![], "TOKEN_MISSING"),
-        (
-            "another scheme",
-            vec![(
-                "authorization",
-                format!("Basic {}", app.token("x", &Role::ALL)),
-            )],
-            "TOKEN_MISSING",
-        ),
-        ("an expired token", bearer(&expired), "TOKEN_EXPIRED"),
-        (
-            "a token signed with another secret",
-            bearer(&forged),
-            "TOKEN_INVALID",
-        ),
-        (
-            "an unsigned alg:none token",
-            bearer(&unsigned),
-            "TOKEN_INVALID",
-        ),
-        ("not a JWT", bearer("not.a.jwt"), "TOKEN_INVALID"),
-    ];
-    let mut wrong = Vec::new();
-
-    for (path, server_streaming) in contract_methods() {
-        for (case, metadata, expected_reason) in &cases {
-            // Act
-            let outcome = call(&app.channel, &path, server_streaming, metadata).await;
-
-            // Assert
-            match &outcome {
-                Err(status)
-                    if status.code() == Code::Unauthenticated
-                        && reason(status) == *expected_reason => {}
-                other => wrong.push(format!("{path} with {case}: {other:?}")),
-            }
-        }
-    }
-
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_method_the_table_does_not_declare_is_refused() {
-    let app = spawn_app().await;
-    let token = app.token("admin-1", &Role::ALL);
-    let status = call(
-        &app.channel,
-        "/redress.customers.v1.CustomerService/DeleteCustomer",
-        false,
-        &bearer(&token),
-    )
-    .await
-    .expect_err("refused");
-    assert_status(&status, Code::PermissionDenied, "METHOD_NOT_DECLARED");
+    .assert_all()
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

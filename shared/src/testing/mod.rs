@@ -9,6 +9,7 @@
 //! dropped; databases left behind by an interrupted run are dropped once
 //! they are two hours old.
 
+pub mod authz;
 pub mod collector;
 pub mod metrics;
 pub mod python;

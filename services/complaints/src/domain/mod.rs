@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod priority;
 pub mod recovery;
+pub mod scope;
 pub mod sla;
 pub mod sla_policy;
 pub mod state;

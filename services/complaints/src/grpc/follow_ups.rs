@@ -193,7 +193,7 @@ impl ComplaintApi {
 
     pub(super) async fn list_follow_ups(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::ListFollowUpsRequest,
     ) -> Result<pb::ListFollowUpsResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -201,7 +201,7 @@ impl ComplaintApi {
         v.into_result()?;
         let id = id.ok_or(ApiError::Internal)?;
         let mut conn = self.pool.acquire().await?;
-        self.require_complaint(&mut conn, id).await?;
+        self.require_complaint(&mut conn, caller, id).await?;
         let rows = follow_ups::of_complaint(&mut conn, id).await?;
         Ok(pb::ListFollowUpsResponse {
             follow_ups: rows.iter().map(to_wire).collect(),

@@ -34,6 +34,7 @@ use crate::domain::goodwill::{
 };
 use crate::domain::names;
 use crate::domain::recovery::Step;
+use crate::domain::scope::Scope as TeamScope;
 use crate::domain::state::State as ComplaintState;
 use crate::events::types;
 use crate::store::goodwill::{self as store, Scope};
@@ -636,7 +637,7 @@ impl ComplaintApi {
 
     pub(super) async fn get_goodwill(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::GetGoodwillRequest,
     ) -> Result<pb::GetGoodwillResponse, ApiError> {
         let (complaint, id) =
@@ -645,6 +646,7 @@ impl ComplaintApi {
         let g = store::get(&mut conn, complaint, id)
             .await?
             .ok_or_else(|| ApiError::not_found("Goodwill", r.name.clone()))?;
+        super::queries::require_in_scope(&mut conn, caller, complaint).await?;
         Ok(pb::GetGoodwillResponse {
             goodwill: Some(to_wire(&g)),
         })
@@ -652,7 +654,7 @@ impl ComplaintApi {
 
     pub(super) async fn list_goodwill(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::ListGoodwillRequest,
     ) -> Result<pb::ListGoodwillResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -666,9 +668,9 @@ impl ComplaintApi {
         let after = after.map(|bytes| decode_time_id(&bytes)).transpose()?;
         let mut conn = self.pool.acquire().await?;
         if let Scope::Complaint(id) = scope {
-            self.require_complaint(&mut conn, id).await?;
+            self.require_complaint(&mut conn, caller, id).await?;
         }
-        let rows = store::list(&mut conn, scope, after, size + 1).await?;
+        let rows = store::list(&mut conn, scope, &TeamScope::of(caller), after, size + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |g| encode_time_id(g.create_time, g.id));
         Ok(pb::ListGoodwillResponse {
@@ -679,7 +681,7 @@ impl ComplaintApi {
 
     pub(super) async fn goodwill_totals(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::GetGoodwillTotalsRequest,
     ) -> Result<pb::GetGoodwillTotalsResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -688,9 +690,9 @@ impl ComplaintApi {
         let scope = scope.ok_or(ApiError::Internal)?;
         let mut conn = self.pool.acquire().await?;
         if let Scope::Complaint(id) = scope {
-            self.require_complaint(&mut conn, id).await?;
+            self.require_complaint(&mut conn, caller, id).await?;
         }
-        let sums = store::sums(&mut conn, scope).await?;
+        let sums = store::sums(&mut conn, scope, &TeamScope::of(caller)).await?;
         Ok(pb::GetGoodwillTotalsResponse {
             totals: totals(sums),
         })

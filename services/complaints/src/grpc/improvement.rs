@@ -25,6 +25,7 @@ use crate::domain::complaint::MAX_LONG_TEXT;
 use crate::domain::improvement::{self, IllegalChange, ImprovementAction, MAX_TITLE, Status};
 use crate::domain::names;
 use crate::domain::recovery::Step;
+use crate::domain::scope::Scope;
 use crate::events::{self, types};
 use crate::store::{self, improvement as actions};
 
@@ -123,13 +124,14 @@ fn due_time(
 impl ComplaintApi {
     /// Links complaints `ids` to `action` by `acting` at `now` and marks
     /// each one's IMPROVEMENT step; NOT_FOUND for a complaint that does not
-    /// exist. Returns those newly linked.
+    /// exist, PERMISSION_DENIED for one outside `scope`. Returns those newly linked.
     async fn link_complaints(
         &self,
         conn: &mut PgConnection,
         action: &ImprovementAction,
         ids: &[Uuid],
         acting: &Acting,
+        scope: &Scope,
         now: Timestamp,
     ) -> Result<Vec<Uuid>, ApiError> {
         let mut complaints = Vec::with_capacity(ids.len());
@@ -137,6 +139,9 @@ impl ComplaintApi {
             let complaint = store::complaints::lock(&mut *conn, id)
                 .await?
                 .ok_or_else(|| complaint_not_found(id))?;
+            if !store::scope::admits(&mut *conn, id, scope).await? {
+                return Err(Scope::refusal());
+            }
             complaints.push(complaint);
         }
         let linked = actions::link(&mut *conn, action.id, ids, &acting.subject, now).await?;
@@ -227,7 +232,7 @@ impl ComplaintApi {
         };
         actions::insert(&mut tx, &action).await?;
         let linked = self
-            .link_complaints(&mut tx, &action, &ids, &acting, now)
+            .link_complaints(&mut tx, &action, &ids, &acting, &Scope::of(caller), now)
             .await?;
         let stored = actions::get(&mut tx, action.id)
             .await?
@@ -410,7 +415,7 @@ impl ComplaintApi {
             .await?
             .ok_or_else(|| action_not_found(id))?;
         let linked = self
-            .link_complaints(&mut tx, &action, &ids, &acting, now)
+            .link_complaints(&mut tx, &action, &ids, &acting, &Scope::of(caller), now)
             .await?;
         if !linked.is_empty() {
             action.update_time = now;

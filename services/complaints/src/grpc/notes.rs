@@ -122,7 +122,7 @@ impl ComplaintApi {
 
     pub(super) async fn list_notes(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::ListComplaintNotesRequest,
     ) -> Result<pb::ListComplaintNotesResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -135,7 +135,7 @@ impl ComplaintApi {
         };
         let after = after.map(|bytes| decode_time_id(&bytes)).transpose()?;
         let mut conn = self.pool.acquire().await?;
-        self.require_complaint(&mut conn, id).await?;
+        self.require_complaint(&mut conn, caller, id).await?;
         let rows = notes::list(&mut conn, id, after, size + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |n| encode_time_id(n.create_time, n.id));
@@ -147,7 +147,7 @@ impl ComplaintApi {
 
     pub(super) async fn history(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::GetComplaintHistoryRequest,
     ) -> Result<pb::GetComplaintHistoryResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -160,7 +160,7 @@ impl ComplaintApi {
         };
         let after = decode_sequence(after)?;
         let mut conn = self.pool.acquire().await?;
-        self.require_complaint(&mut conn, id).await?;
+        self.require_complaint(&mut conn, caller, id).await?;
         let rows = history::list(&mut conn, id, after, size + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |e| encode_sequence(e.sequence));

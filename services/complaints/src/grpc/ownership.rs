@@ -551,7 +551,7 @@ impl ComplaintApi {
 
     pub(super) async fn ownership_changes(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::ListOwnershipChangesRequest,
     ) -> Result<pb::ListOwnershipChangesResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -564,7 +564,7 @@ impl ComplaintApi {
         };
         let after = decode_sequence(after)?;
         let mut conn = self.pool.acquire().await?;
-        self.require_complaint(&mut conn, id).await?;
+        self.require_complaint(&mut conn, caller, id).await?;
         let rows = store::list_changes(&mut conn, id, after, size + 1).await?;
         let (rows, next_page_token) = page::next_page(rows, size, fp, |c| encode_sequence(c.id));
         Ok(pb::ListOwnershipChangesResponse {

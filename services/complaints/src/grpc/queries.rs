@@ -17,9 +17,24 @@ use super::{Acting, ComplaintApi, complaint_id, complaint_not_found, convert};
 use crate::domain::complaint::Complaint;
 use crate::domain::names;
 use crate::domain::priority::{Priority, Severity};
+use crate::domain::scope::Scope;
 use crate::domain::state::State;
 use crate::store::complaints::{self as store, ListFilter, SlaCondition};
-use crate::store::{ownership, stats};
+use crate::store::{ownership, scope, stats};
+
+/// PERMISSION_DENIED (`OUTSIDE_TEAM`) unless complaint `id` lies inside the
+/// caller's scope.
+pub(super) async fn require_in_scope(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    if scope::admits(conn, id, &Scope::of(caller)).await? {
+        Ok(())
+    } else {
+        Err(Scope::refusal())
+    }
+}
 
 /// Most names a BatchGetComplaints may ask for.
 const MAX_BATCH: usize = 1000;
@@ -32,20 +47,24 @@ const MAX_FILTER_VALUES: usize = 20;
 const MAX_OWNER: usize = 200;
 
 impl ComplaintApi {
-    /// NOT_FOUND unless complaint `id` exists.
+    /// NOT_FOUND unless complaint `id` exists; PERMISSION_DENIED
+    /// (`OUTSIDE_TEAM`) when it lies outside the caller's scope.
     pub(super) async fn require_complaint(
         &self,
         conn: &mut PgConnection,
+        caller: &Caller,
         id: Uuid,
     ) -> Result<Complaint, ApiError> {
-        store::get(conn, id)
+        let complaint = store::get(conn, id)
             .await?
-            .ok_or_else(|| complaint_not_found(id))
+            .ok_or_else(|| complaint_not_found(id))?;
+        require_in_scope(conn, caller, id).await?;
+        Ok(complaint)
     }
 
     pub(super) async fn get(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::GetComplaintRequest,
     ) -> Result<pb::GetComplaintResponse, ApiError> {
         let mut conn = self.pool.acquire().await?;
@@ -57,9 +76,12 @@ impl ComplaintApi {
             let mut v = FieldViolations::new();
             let id = complaint_id(&mut v, "name", &r.name);
             v.into_result()?;
-            self.require_complaint(&mut conn, id.ok_or(ApiError::Internal)?)
+            let id = id.ok_or(ApiError::Internal)?;
+            store::get(&mut conn, id)
                 .await?
+                .ok_or_else(|| complaint_not_found(id))?
         };
+        require_in_scope(&mut conn, caller, found.id).await?;
         let complaint = self
             .wire_complaints(&mut conn, &[found], self.clock.now())
             .await?
@@ -69,7 +91,7 @@ impl ComplaintApi {
 
     pub(super) async fn batch_get(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::BatchGetComplaintsRequest,
     ) -> Result<pb::BatchGetComplaintsResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -97,6 +119,15 @@ impl ComplaintApi {
             let complaint = found.get(id).ok_or_else(|| complaint_not_found(*id))?;
             ordered.push(complaint.clone());
         }
+        // Names asked for by name, like GetComplaint: one outside the scope
+        // refuses the batch rather than silently thinning it.
+        let scope = Scope::of(caller);
+        if !scope.is_everything() {
+            let seen = scope::admitted(&mut conn, &ids, &scope).await?;
+            if ids.iter().any(|id| !seen.contains(id)) {
+                return Err(Scope::refusal());
+            }
+        }
         let complaints = self
             .wire_complaints(&mut conn, &ordered, self.clock.now())
             .await?;
@@ -105,7 +136,7 @@ impl ComplaintApi {
 
     pub(super) async fn list(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::ListComplaintsRequest,
     ) -> Result<pb::ListComplaintsResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -173,7 +204,8 @@ impl ComplaintApi {
         let after = after.map(|bytes| decode_time_id(&bytes)).transpose()?;
         let now = self.clock.now();
         let mut conn = self.pool.acquire().await?;
-        let rows = store::list(&mut conn, &filter, now, after, size + 1).await?;
+        let rows =
+            store::list(&mut conn, &filter, &Scope::of(caller), now, after, size + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |c| encode_time_id(c.create_time, c.id));
         let complaints = self.wire_complaints(&mut conn, &rows, now).await?;

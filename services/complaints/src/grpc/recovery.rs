@@ -375,7 +375,7 @@ impl ComplaintApi {
 
     pub(super) async fn get_recovery_plan(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::GetRecoveryPlanRequest,
     ) -> Result<pb::GetRecoveryPlanResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -383,7 +383,7 @@ impl ComplaintApi {
         v.into_result()?;
         let id = id.ok_or(ApiError::Internal)?;
         let mut conn = self.pool.acquire().await?;
-        let complaint = self.require_complaint(&mut conn, id).await?;
+        let complaint = self.require_complaint(&mut conn, caller, id).await?;
         if complaint.description.kind != Kind::Complaint {
             return Err(ApiError::FailedPrecondition {
                 reason: "NO_RECOVERY_PLAN",

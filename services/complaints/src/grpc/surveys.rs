@@ -219,7 +219,7 @@ impl ComplaintApi {
 
     pub(super) async fn get_survey(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::GetSurveyRequest,
     ) -> Result<pb::GetSurveyResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -230,6 +230,7 @@ impl ComplaintApi {
         let survey = surveys::get(&mut conn, complaint, id)
             .await?
             .ok_or_else(|| ApiError::not_found("Survey", r.name.clone()))?;
+        super::queries::require_in_scope(&mut conn, caller, complaint).await?;
         Ok(pb::GetSurveyResponse {
             survey: Some(to_wire(&survey, self.clock.now())),
         })
@@ -237,7 +238,7 @@ impl ComplaintApi {
 
     pub(super) async fn list_surveys(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::ListSurveysRequest,
     ) -> Result<pb::ListSurveysResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -250,7 +251,7 @@ impl ComplaintApi {
         };
         let after = after.map(|bytes| decode_time_id(&bytes)).transpose()?;
         let mut conn = self.pool.acquire().await?;
-        self.require_complaint(&mut conn, id).await?;
+        self.require_complaint(&mut conn, caller, id).await?;
         let rows = surveys::list(&mut conn, id, after, size + 1).await?;
         let (rows, next_page_token) =
             page::next_page(rows, size, fp, |s| encode_time_id(s.invite_time, s.id));

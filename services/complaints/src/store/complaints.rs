@@ -7,21 +7,23 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::scope::visible;
 use super::{StoreError, code, optional_code, ts, ts_opt};
 use crate::domain::complaint::{Channel, Complaint, Description, EscalationReached, Motive};
 use crate::domain::lifecycle::Kind;
 use crate::domain::priority::{Grade, Priority, Severity};
+use crate::domain::scope::Scope;
 use crate::domain::state::State;
 
 macro_rules! select_complaints {
-    ($rest:literal) => {
+    ($($rest:expr),+ $(,)?) => {
         concat!(
             "SELECT id, reference, customer_id, channel, kind, summary, description, product,
     region, category, requested_remedy, motive, severity, safety, language, escalation_reached,
     priority, customer_grade, state, merged_from_state, merged_into, owner, owner_team, watchers,
     transfer_count, reopen_count, resolution, create_time, acknowledge_time, first_response_time,
     resolve_time, close_time, update_time, version, sla_due_time FROM complaints ",
-            $rest
+            $($rest),+
         )
     };
 }
@@ -281,6 +283,7 @@ pub type ListCursor = (Timestamp, Uuid);
 pub async fn list(
     conn: &mut PgConnection,
     filter: &ListFilter,
+    scope: &Scope,
     now: Timestamp,
     after: Option<ListCursor>,
     limit: u32,
@@ -292,6 +295,7 @@ pub async fn list(
         SlaCondition::AtRisk => "at_risk",
         SlaCondition::OverdueOrAtRisk => "either",
     });
+    let (everything, subject, team) = super::scope::params(scope);
     let rows = sqlx::query(select_complaints!(
         "WHERE ($1::timestamptz IS NULL OR (create_time, id) < ($1, $2))
            AND ($3::text IS NULL OR owner = $3)
@@ -306,7 +310,9 @@ pub async fn list(
                 OR ($9 = 'either' AND sla_warn_time <= $10))
            AND ($11::timestamptz IS NULL OR create_time >= $11)
            AND ($12::timestamptz IS NULL OR create_time < $12)
-         ORDER BY create_time DESC, id DESC LIMIT $13"
+           AND ",
+        visible!("$14", "$15", "$16"),
+        " ORDER BY create_time DESC, id DESC LIMIT $13"
     ))
     .bind(after.map(|(t, _)| t.to_sqlx()))
     .bind(after.map(|(_, id)| id))
@@ -321,6 +327,9 @@ pub async fn list(
     .bind(filter.created_from.map(|t| t.to_sqlx()))
     .bind(filter.created_before.map(|t| t.to_sqlx()))
     .bind(i64::from(limit))
+    .bind(everything)
+    .bind(subject)
+    .bind(team)
     .fetch_all(conn)
     .await?;
     from_rows(rows)

@@ -10,8 +10,10 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::scope::visible;
 use super::{StoreError, code, ts, ts_opt};
 use crate::domain::goodwill::{Fault, Goodwill, Kind, Money, State};
+use crate::domain::scope::Scope as TeamScope;
 
 /// Whose goodwill to list or sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +35,13 @@ impl Scope {
 }
 
 macro_rules! select_goodwill {
-    ($rest:literal) => {
+    ($($rest:expr),+ $(,)?) => {
         concat!(
             "SELECT id, complaint_id, customer_id, kind, fault, currency, amount_minor,
     description, state, proposed_by, approved_by, approve_time, good_faith, fulfilled_by,
     fulfil_time, payment_reference, ended_by, end_time, end_reason, create_time, update_time,
     version FROM goodwill ",
-            $rest
+            $($rest),+
         )
     };
 }
@@ -146,21 +148,28 @@ pub async fn save(conn: &mut PgConnection, g: &Goodwill) -> Result<i64, StoreErr
 pub async fn list(
     conn: &mut PgConnection,
     scope: Scope,
+    seen_by: &TeamScope,
     after: Option<(Timestamp, Uuid)>,
     limit: u32,
 ) -> Result<Vec<Goodwill>, StoreError> {
     let (complaint, customer) = scope.ids();
+    let (everything, subject, team) = super::scope::params(seen_by);
     let rows = sqlx::query(select_goodwill!(
         "WHERE ($1::uuid IS NULL OR complaint_id = $1)
            AND ($2::uuid IS NULL OR customer_id = $2)
            AND ($3::timestamptz IS NULL OR (create_time, id) > ($3, $4))
-         ORDER BY create_time, id LIMIT $5"
+           AND complaint_id IN (SELECT complaints.id FROM complaints WHERE ",
+        visible!("$6", "$7", "$8"),
+        ") ORDER BY create_time, id LIMIT $5"
     ))
     .bind(complaint)
     .bind(customer)
     .bind(after.map(|(t, _)| t.to_sqlx()))
     .bind(after.map(|(_, id)| id))
     .bind(i64::from(limit))
+    .bind(everything)
+    .bind(subject)
+    .bind(team)
     .fetch_all(conn)
     .await?;
     rows.iter().map(from_row).collect()
@@ -181,17 +190,27 @@ pub struct Sum {
 }
 
 /// `scope`'s goodwill summed per currency and state, by currency.
-pub async fn sums(conn: &mut PgConnection, scope: Scope) -> Result<Vec<Sum>, StoreError> {
+pub async fn sums(
+    conn: &mut PgConnection,
+    scope: Scope,
+    seen_by: &TeamScope,
+) -> Result<Vec<Sum>, StoreError> {
     let (complaint, customer) = scope.ids();
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+    let (everything, subject, team) = super::scope::params(seen_by);
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(concat!(
         "SELECT currency, state, count(*), coalesce(sum(amount_minor), 0)::bigint
          FROM goodwill
          WHERE ($1::uuid IS NULL OR complaint_id = $1)
            AND ($2::uuid IS NULL OR customer_id = $2)
-         GROUP BY currency, state ORDER BY currency, state",
-    )
+           AND complaint_id IN (SELECT complaints.id FROM complaints WHERE ",
+        visible!("$3", "$4", "$5"),
+        ") GROUP BY currency, state ORDER BY currency, state"
+    ))
     .bind(complaint)
     .bind(customer)
+    .bind(everything)
+    .bind(subject)
+    .bind(team)
     .fetch_all(conn)
     .await?;
     to_sums(rows)

@@ -12,6 +12,7 @@ pub mod insights;
 pub mod notes;
 pub mod ownership;
 pub mod recovery;
+pub mod scope;
 pub mod sla;
 pub mod stats;
 pub mod surveys;

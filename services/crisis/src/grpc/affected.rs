@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::CrisisApi;
 use super::convert::{known_crisis, open_crisis};
+use crate::directory::for_person;
 use crate::linking::{announce_complaints_linked, announce_customers_linked, impact_name};
 use crate::names;
 use crate::store::affected::{self as store, HEAVY, Link, NORMAL};
@@ -64,7 +65,7 @@ impl CrisisApi {
             return Err(ApiError::Internal);
         };
         if let Whom::Names(ids) = &whom {
-            self.check_customers_exist(ids).await?;
+            self.check_customers_exist(caller, ids).await?;
         }
 
         let now = self.clock.now();
@@ -216,7 +217,7 @@ impl CrisisApi {
         let (Some(crisis_id), Some(ids)) = (crisis_id, ids) else {
             return Err(ApiError::Internal);
         };
-        self.check_complaints_exist(&ids).await?;
+        self.check_complaints_exist(caller, &ids).await?;
 
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
@@ -310,13 +311,16 @@ impl CrisisApi {
 
     /// Checks with the customers service that every customer exists;
     /// NOT_FOUND names the first one it does not know.
-    async fn check_customers_exist(&self, ids: &[Uuid]) -> Result<(), ApiError> {
+    async fn check_customers_exist(&self, caller: &Caller, ids: &[Uuid]) -> Result<(), ApiError> {
         let names: Vec<String> = ids.iter().map(|id| names::customer(*id)).collect();
         let mut client = self.directories.customers.clone();
         match client
-            .batch_get_customers(cpb::BatchGetCustomersRequest {
-                names: names.clone(),
-            })
+            .batch_get_customers(for_person(
+                cpb::BatchGetCustomersRequest {
+                    names: names.clone(),
+                },
+                caller,
+            )?)
             .await
         {
             Ok(_) => Ok(()),
@@ -330,13 +334,16 @@ impl CrisisApi {
 
     /// Checks with the complaints service that every complaint exists;
     /// NOT_FOUND names the first one it does not know.
-    async fn check_complaints_exist(&self, ids: &[Uuid]) -> Result<(), ApiError> {
+    async fn check_complaints_exist(&self, caller: &Caller, ids: &[Uuid]) -> Result<(), ApiError> {
         let names: Vec<String> = ids.iter().map(|id| names::complaint(*id)).collect();
         let mut client = self.directories.complaints.clone();
         match client
-            .batch_get_complaints(redress_proto::complaints::v1::BatchGetComplaintsRequest {
-                names: names.clone(),
-            })
+            .batch_get_complaints(for_person(
+                redress_proto::complaints::v1::BatchGetComplaintsRequest {
+                    names: names.clone(),
+                },
+                caller,
+            )?)
             .await
         {
             Ok(_) => Ok(()),
@@ -366,6 +373,15 @@ fn named_in(status: &tonic::Status, names: &[String]) -> Option<String> {
 /// unreachable or busy, internal otherwise (its code goes to the log).
 pub(super) fn upstream(service: &'static str, status: &tonic::Status) -> ApiError {
     match status.code() {
+        // The person this service acted for may not do this there: their
+        // refusal, not a fault of this service.
+        Code::PermissionDenied => ApiError::PermissionDenied {
+            reason: "NOT_PERMITTED_UPSTREAM",
+            message: format!(
+                "the {service} service refused this for the person acting: {}",
+                status.message()
+            ),
+        },
         Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted | Code::Aborted => {
             ApiError::Unavailable {
                 reason: "DEPENDENCY_UNAVAILABLE",

@@ -177,7 +177,7 @@ impl CrisisApi {
             return Err(ApiError::Internal);
         };
         if let Some(complaint) = complaint {
-            self.check_complaint(complaint).await?;
+            self.check_complaint(caller, complaint).await?;
         }
         let level = crisis::risk_level(likelihood, impact, &self.settings.risk);
         let priority = level.priority();
@@ -360,12 +360,15 @@ impl CrisisApi {
     }
 
     /// Checks the complaint exists with the complaints service.
-    async fn check_complaint(&self, complaint: Uuid) -> Result<(), ApiError> {
+    async fn check_complaint(&self, caller: &Caller, complaint: Uuid) -> Result<(), ApiError> {
         let mut client = self.directories.complaints.clone();
         match client
-            .get_complaint(kpb::GetComplaintRequest {
-                name: names::complaint(complaint),
-            })
+            .get_complaint(crate::directory::for_person(
+                kpb::GetComplaintRequest {
+                    name: names::complaint(complaint),
+                },
+                caller,
+            )?)
             .await
         {
             Ok(_) => Ok(()),

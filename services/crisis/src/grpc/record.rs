@@ -265,7 +265,7 @@ impl CrisisApi {
 
     pub(super) async fn get_crisis_review(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: pb::GetCrisisReviewRequest,
     ) -> Result<pb::GetCrisisReviewResponse, ApiError> {
         let mut v = FieldViolations::new();
@@ -284,7 +284,9 @@ impl CrisisApi {
             .find(|(s, _, _)| s == "closed")
             .map(|(_, latest, _)| latest)
             .unwrap_or_else(|| self.clock.now());
-        let (before, after) = self.satisfaction(&mut conn, id, declared, end).await?;
+        let (before, after) = self
+            .satisfaction(caller, &mut conn, id, declared, end)
+            .await?;
         let mut answer = convert::review(id, review.as_ref());
         answer.satisfaction_before = Some(before);
         answer.satisfaction_after = Some(after);
@@ -297,6 +299,7 @@ impl CrisisApi {
     /// before the declaration and from it to `end`.
     async fn satisfaction(
         &self,
+        caller: &Caller,
         conn: &mut sqlx::PgConnection,
         crisis: Uuid,
         declared: Timestamp,
@@ -317,12 +320,15 @@ impl CrisisApi {
                 last = Some(tail);
                 let mut client = self.directories.customers.clone();
                 let tally = client
-                    .summarize_satisfaction(cpb::SummarizeSatisfactionRequest {
-                        customers: ids.iter().map(|c| names::customer(*c)).collect(),
-                        start_time: Some(wire::timestamp(start)),
-                        split_time: Some(wire::timestamp(declared)),
-                        end_time: Some(wire::timestamp(end)),
-                    })
+                    .summarize_satisfaction(crate::directory::for_person(
+                        cpb::SummarizeSatisfactionRequest {
+                            customers: ids.iter().map(|c| names::customer(*c)).collect(),
+                            start_time: Some(wire::timestamp(start)),
+                            split_time: Some(wire::timestamp(declared)),
+                            end_time: Some(wire::timestamp(end)),
+                        },
+                        caller,
+                    )?)
                     .await
                     .map_err(|status| {
                         tracing::warn!(code = ?status.code(), "the customers service did not answer");

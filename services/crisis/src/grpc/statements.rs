@@ -267,6 +267,7 @@ impl CrisisApi {
             }
         }
         let published = publication::publish(
+            caller,
             &self.pool,
             &self.directories,
             &self.settings.statements,

@@ -282,6 +282,11 @@ impl TestApp {
         .expect("a development token")
     }
 
+    /// The development secret the services verify tokens with.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
     /// A plain channel to the crisis service (no token).
     pub fn channel(&self) -> Channel {
         self.crisis.clone()
@@ -292,6 +297,14 @@ impl TestApp {
         pb::crisis_service_client::CrisisServiceClient::with_interceptor(
             self.crisis.clone(),
             self.bearer(subject, roles, None),
+        )
+    }
+
+    /// A crisis client for `subject` of team `team` with `roles`.
+    pub fn client_of_team(&self, subject: &str, roles: &[Role], team: &str) -> Client {
+        pb::crisis_service_client::CrisisServiceClient::with_interceptor(
+            self.crisis.clone(),
+            self.bearer(subject, roles, Some(team)),
         )
     }
 

@@ -208,6 +208,16 @@ impl TestApp {
         )
     }
 
+    /// A channel to the notifications service, carrying no token.
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// The development secret the services verify tokens with.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
     /// A client with every role.
     pub fn client(&self) -> Client {
         self.client_as("comms-1", &Role::ALL)
