@@ -176,8 +176,13 @@ impl ComplaintApi {
                     self.check_recovery_before_close(&mut work, &reason, by_closure)
                         .await?;
                 }
-                if needs_recovery && !reason.is_empty() || work.acting.subject != work.before.owner
-                {
+                if !needs_recovery && !reason.is_empty() {
+                    return Err(ApiError::invalid(
+                        "override_reason",
+                        "is only for complaints with recovery steps missing",
+                    ));
+                }
+                if !reason.is_empty() || work.acting.subject != work.before.owner {
                     // A supervisor's override: over missing recovery steps,
                     // or of a complaint someone else owns.
                     let details = [
@@ -187,12 +192,6 @@ impl ComplaintApi {
                     ];
                     let name = names::complaint(id);
                     work.audit(super::audit::COMPLAINT_CLOSED, &name, &details);
-                }
-                if !needs_recovery && !reason.is_empty() {
-                    return Err(ApiError::invalid(
-                        "override_reason",
-                        "is only for complaints with recovery steps missing",
-                    ));
                 }
             }
         }
