@@ -1,0 +1,98 @@
+//! `redress bench overload` end to end, briefly: it finds a capacity,
+//! starts the suite again limited to it, offers twice that, and reports
+//! accepted and shed requests apart, with shedding seen and no other
+//! failure. (Speed itself is never asserted here: numbers belong to
+//! `redress bench` runs, not tests.)
+
+mod support;
+
+use serde_json::Value;
+use support::Suite;
+
+#[test]
+fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else() {
+    // Arrange: the suite's environment, without `redress up` (bench starts
+    // its own processes on its own database on the same server).
+    let suite = Suite::provision();
+    let database = format!("redress_bench_{}", uuid::Uuid::now_v7().simple());
+    let json = suite.path().join("overload.json");
+
+    // Act
+    let run = suite.redress(&[
+        "bench",
+        "overload",
+        "--scale",
+        "500",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--connections",
+        "1",
+        "--no-baseline",
+        "--database",
+        &database,
+        "--json",
+        json.to_str().expect("a UTF-8 path"),
+    ]);
+    suite.drop_database(&database);
+
+    // Assert
+    assert!(
+        run.status.success(),
+        "redress bench overload: {}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report"))
+            .expect("JSON");
+    assert_eq!(report["scenarios"], serde_json::json!([]), "{report:#}");
+    let overload = &report["overload"];
+    let ramp = overload["ramp"].as_array().expect("a capacity search");
+    assert!(!ramp.is_empty(), "{overload:#}");
+    assert_eq!(ramp[0]["clients"], 1, "{overload:#}");
+    let capacity = &overload["capacity"];
+    assert!(
+        ramp.iter().any(|step| step == capacity),
+        "the capacity is one of the steps: {overload:#}"
+    );
+    assert_eq!(
+        overload["concurrency_limit"], capacity["clients"],
+        "{overload:#}"
+    );
+    let throughput = capacity["throughput"].as_f64().expect("a throughput");
+    let offered = overload["offered_per_s"].as_f64().expect("an offered rate");
+    assert!(throughput > 0.0, "{overload:#}");
+    assert!(
+        (offered - (2.0 * throughput).max(1.0)).abs() < 1e-6,
+        "twice the capacity offered: {overload:#}"
+    );
+    let (sent, accepted, shed) = (
+        overload["sent"].as_u64().expect("sent"),
+        overload["accepted"]["count"].as_u64().expect("accepted"),
+        overload["shed"]["count"].as_u64().expect("shed"),
+    );
+    assert!(accepted > 0, "some were served: {overload:#}");
+    assert!(shed > 0, "some were shed: {overload:#}");
+    assert_eq!(
+        overload["errors"],
+        serde_json::json!({}),
+        "nothing failed otherwise: {overload:#}"
+    );
+    assert_eq!(
+        accepted + shed,
+        sent,
+        "every request answered: {overload:#}"
+    );
+    let (shed_p50, shed_p99) = (
+        overload["shed"]["p50_ms"].as_f64().expect("p50"),
+        overload["shed"]["p99_ms"].as_f64().expect("p99"),
+    );
+    assert!(shed_p50 > 0.0 && shed_p99 >= shed_p50, "{overload:#}");
+    assert!(
+        run.stdout.contains("Overload (get-complaint)"),
+        "{}",
+        run.stdout
+    );
+}
