@@ -46,16 +46,18 @@ fn seeded_complaints_read_back_through_the_api_as_the_service_would_have_written
     );
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     runtime.block_on(async {
-        let mut supervisor = pb::complaint_service_client::ComplaintServiceClient::with_interceptor(
+        // An administrator sees every team's complaints; a supervisor only
+        // those of the teams they supervise (the team scope).
+        let mut admin = pb::complaint_service_client::ComplaintServiceClient::with_interceptor(
             channel(&suite.complaints_endpoint),
-            suite.bearer("sup-001", &[Role::Supervisor], Some("team-001")),
+            suite.bearer("admin-1", &[Role::Admin], None),
         );
 
-        // Act: read them as a supervisor would.
+        // Act: read them all, as an administrator would.
         let mut all = Vec::new();
         let mut page_token = String::new();
         loop {
-            let page = supervisor
+            let page = admin
                 .list_complaints(pb::ListComplaintsRequest {
                     page_size: 1000,
                     page_token: page_token.clone(),
@@ -102,7 +104,7 @@ fn seeded_complaints_read_back_through_the_api_as_the_service_would_have_written
             .iter()
             .find(|c| c.state == pb::ComplaintState::Closed as i32)
             .expect("a closed complaint");
-        let history = supervisor
+        let history = admin
             .get_complaint_history(pb::GetComplaintHistoryRequest {
                 name: done.name.clone(),
                 page_size: 100,

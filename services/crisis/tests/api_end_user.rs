@@ -8,7 +8,8 @@ mod support;
 
 use redress_platform::auth::Role;
 use serde_json::json;
-use support::affected::{add_member, complaint, insert_crisis};
+use support::affected::{add_member, insert_crisis};
+use support::crises::complaint;
 use support::spawn_app;
 use support::status::assert_status;
 use support::{Client, pb};

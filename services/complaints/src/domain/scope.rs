@@ -10,8 +10,9 @@
 //! - its `owner_team` is the viewer's team;
 //! - the viewer owns it, or watches it (owned it earlier);
 //! - a pending hand-off offers it to the viewer or the viewer's team;
-//! - an open assist on it is addressed to the viewer or the department of
-//!   the viewer's team;
+//! - an assist on it (open or answered) is addressed to the viewer or the
+//!   viewer's team (an assist's "department" names a team), so an assistant
+//!   keeps adding notes after answering;
 //! - its `owner_team` is a team the viewer supervises (`teams.supervisor`),
 //!   or a team of a department the viewer heads (`teams.department_head`).
 //!

@@ -14,50 +14,31 @@ use crate::domain::scope::Scope;
 /// with its three parameters at the given placeholders: whether everything
 /// is seen (`bool`), the viewer's subject (`text`), the viewer's team
 /// (`text`, NULL for none). Mirrors the rules of `domain::scope` one line
-/// each.
+/// each; never NULL (a comparison with no team is false, not unknown).
+#[rustfmt::skip]
 macro_rules! visible {
     ($everything:literal, $subject:literal, $team:literal) => {
         concat!(
-            "(",
-            $everything,
-            "::bool
-              OR complaints.owner_team = ",
-            $team,
-            "::text
-              OR complaints.owner = ",
-            $subject,
-            "::text
-              OR ",
-            $subject,
-            "::text = ANY(complaints.watchers)
+            "coalesce(", $everything, "::bool
+              OR complaints.owner_team = ", $team, "::text
+              OR complaints.owner = ", $subject, "::text
+              OR ", $subject, "::text = ANY(complaints.watchers)
               OR EXISTS (SELECT 1 FROM hand_offs h
                           WHERE h.complaint_id = complaints.id AND h.state = 'pending'
-                            AND (h.to_agent = ",
-            $subject,
-            "::text OR h.to_team = ",
-            $team,
-            "::text))
+                            AND (h.to_agent = ", $subject, "::text
+                                 OR h.to_team = ", $team, "::text))
               OR EXISTS (SELECT 1 FROM assists a
-                          WHERE a.complaint_id = complaints.id AND a.state = 'open'
-                            AND (a.agent = ",
-            $subject,
-            "::text
-                                 OR a.department IN (SELECT t.department FROM teams t
-                                                      WHERE t.id = ",
-            $team,
-            "::text
-                                                        AND t.department <> '')))
+                          WHERE a.complaint_id = complaints.id
+                            AND (a.agent = ", $subject, "::text
+                                 OR a.department = ", $team, "::text))
               OR complaints.owner_team IN (SELECT t.id FROM teams t
-                                            WHERE t.supervisor = ",
-            $subject,
-            "::text)
+                                            WHERE t.supervisor = ", $subject, "::text)
               OR complaints.owner_team IN (SELECT t.id FROM teams t
                                             WHERE t.department <> ''
                                               AND t.department IN (
                                                   SELECT d.department FROM teams d
-                                                   WHERE d.department_head = ",
-            $subject,
-            "::text)))"
+                                                   WHERE d.department_head = ", $subject, "::text)),
+              false)"
         )
     };
 }
