@@ -118,7 +118,7 @@ async fn an_agent_of_another_team_can_neither_read_list_nor_act_on_a_complaint()
         assert_status(status, Code::PermissionDenied, "OUTSIDE_TEAM");
         assert!(status.message().contains("hand"), "{status:?}");
     }
-    assert_eq!(list, [ours.name.clone()]);
+    assert_eq!(list, std::slice::from_ref(&ours.name));
     assert_eq!(app.count("complaint_notes").await, 0);
     assert!(can_read(&mut front, &ours.name).await);
 }
