@@ -12,7 +12,8 @@
 //! expose. In its own schema a's login role reads and writes every table
 //! (statements that touch no row, so nothing is written) and uses its
 //! sequences, but may not create, alter, drop, truncate or index anything,
-//! nor write the migration ledger: migrations run as the owner role, which
+//! nor write the migration ledger, nor update or delete an audit entry (the
+//! trail is append-only): migrations run as the owner role, which
 //! owns the schema and everything in it, and the ledger lives in the
 //! service's own schema.
 
@@ -37,6 +38,8 @@ fn schemas() -> Vec<SchemaSpec> {
 const DENIED: &str = "42501";
 /// The migration ledger sqlx keeps.
 const LEDGER: &str = "_sqlx_migrations";
+/// The audit trail: the login role appends and reads, never rewrites.
+const AUDIT: &str = "audit_entries";
 
 /// A table and a column statements may name (neither generated nor an
 /// identity column, so writing it back is allowed), if it has one.
@@ -174,15 +177,20 @@ fn own_work(own: &Contents) -> Vec<String> {
     let s = own.schema;
     let mut statements = Vec::new();
     for Table { name: t, column } in own.tables.iter().filter(|t| t.name != LEDGER) {
-        statements.extend([
-            format!("SELECT 1 FROM \"{s}\".\"{t}\" LIMIT 1"),
-            format!("DELETE FROM \"{s}\".\"{t}\" WHERE false"),
-        ]);
+        let append_only = t == AUDIT;
+        statements.push(format!("SELECT 1 FROM \"{s}\".\"{t}\" LIMIT 1"));
+        if !append_only {
+            statements.push(format!("DELETE FROM \"{s}\".\"{t}\" WHERE false"));
+        }
         if let Some(c) = column {
-            statements.extend([
-                format!("INSERT INTO \"{s}\".\"{t}\" (\"{c}\") SELECT \"{c}\" FROM \"{s}\".\"{t}\" WHERE false"),
-                format!("UPDATE \"{s}\".\"{t}\" SET \"{c}\" = \"{c}\" WHERE false"),
-            ]);
+            statements.push(format!(
+                "INSERT INTO \"{s}\".\"{t}\" (\"{c}\") SELECT \"{c}\" FROM \"{s}\".\"{t}\" WHERE false"
+            ));
+            if !append_only {
+                statements.push(format!(
+                    "UPDATE \"{s}\".\"{t}\" SET \"{c}\" = \"{c}\" WHERE false"
+                ));
+            }
         }
     }
     for q in &own.sequences {
@@ -204,6 +212,8 @@ fn own_ddl(own: &Contents) -> Vec<String> {
         ),
         format!("UPDATE \"{s}\".\"{LEDGER}\" SET success = false"),
         format!("DELETE FROM \"{s}\".\"{LEDGER}\""),
+        format!("UPDATE \"{s}\".\"{AUDIT}\" SET actor = actor"),
+        format!("DELETE FROM \"{s}\".\"{AUDIT}\""),
     ];
     for Table { name: t, column } in &own.tables {
         statements.extend([
