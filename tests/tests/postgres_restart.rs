@@ -215,6 +215,8 @@ fn the_suite_rides_out_a_postgres_restart_under_load_and_keeps_every_acknowledge
     let admin_url = cluster.admin_url();
     let suite = Suite::start_with_env("", &[("REDRESS_DATABASE__URL", admin_url.expose())]);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    // Lazy channels spawn their connection task on the current runtime.
+    let _in_runtime = runtime.enter();
     let bearer = suite.bearer("agent-7", &[Role::Agent], Some("front"));
     let customer = runtime.block_on(async {
         cpb::customer_service_client::CustomerServiceClient::with_interceptor(
