@@ -81,10 +81,24 @@ pub(crate) async fn change_hands(cast: &mut Cast, m: &mut Markers, complaint: &s
         })
         .await
         .expect("accepted");
+    // The supervisor reassigns within their scope: they supervise billing,
+    // which now owns the complaint, and lead their own team, front.
+    cast.complaints_admin
+        .create_team(pb::CreateTeamRequest {
+            team_id: "billing".into(),
+            team: Some(pb::Team {
+                display_name: "Billing".into(),
+                supervisor: "lead-1".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("the billing team is set up");
     cast.supervisor
         .reassign_complaint(pb::ReassignComplaintRequest {
             name: complaint.to_owned(),
             new_owner: "agent-1".into(),
+            new_team: "teams/front".into(),
             reason: m.text("reassignreason"),
             request_id: request_id(),
             ..Default::default()

@@ -134,8 +134,10 @@ pub(crate) struct Cast {
     pub(crate) billing: Complaints,
     /// log-7 of logistics, who answers an assist.
     pub(crate) logistics: Complaints,
-    /// lead-1, a supervisor.
+    /// lead-1, a supervisor (of the billing team, once it is set up).
     pub(crate) supervisor: Complaints,
+    /// An administrator at the complaints service (sets up the teams).
+    pub(crate) complaints_admin: Complaints,
     /// The front end, a service, through which the customer answers.
     pub(crate) front_end: Complaints,
     /// agent-1 at the notifications service.
@@ -168,6 +170,7 @@ impl Cast {
             billing: complaints("bill-3", &[Role::Agent], Some("billing")),
             logistics: complaints("log-7", &[Role::Agent], Some("logistics")),
             supervisor: complaints("lead-1", &[Role::Supervisor], Some("front")),
+            complaints_admin: complaints("admin-1", &[Role::Admin], None),
             front_end: complaints("front-end", &[Role::Service], None),
             notifications: notifications("agent-1", &[Role::Agent]),
             notifications_admin: notifications("admin-1", &[Role::Admin]),
