@@ -15,9 +15,9 @@
 //! The report gives accepted requests' p50/p99 beside the at-capacity run's,
 //! how many were shed with `RESOURCE_EXHAUSTED` and how fast that answer
 //! came, and any other failure (there should be none). Long-lived streams
-//! hold permits too (the notifications and crisis services follow the
-//! complaints feed with a watch stream each), so the overloaded suite admits
-//! a couple fewer reads than `C` at once.
+//! hold permits too: the notifications service follows the complaints feed
+//! with one watch stream and the crisis service with two, so the overloaded
+//! suite's limit is `C` plus those [`FEED_WATCHES`], leaving `C` for reads.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,6 +30,11 @@ use super::load::{self, Measure, Shape, Turn};
 use super::open_loop::{self, quantile_ms};
 use super::process::Process;
 use super::scenarios::{self, Target, authorized};
+
+/// Watch streams the feed followers hold open on the complaints port for
+/// as long as the suite runs (notifications one, crisis two), each holding
+/// a permit of its concurrency limit.
+const FEED_WATCHES: usize = 3;
 
 /// Most clients the capacity search tries.
 const MAX_CLIENTS: usize = 256;
@@ -77,7 +82,8 @@ pub struct OverloadResult {
     pub ramp: Vec<RampStep>,
     /// The step taken as capacity.
     pub capacity: RampStep,
-    /// The concurrency limit the overloaded suite ran with (`capacity.clients`).
+    /// The concurrency limit the overloaded suite ran with (`capacity.clients`
+    /// plus the feed watch streams).
     pub concurrency_limit: usize,
     /// Requests a second offered: twice the capacity's throughput.
     pub offered_per_s: f64,
@@ -163,7 +169,7 @@ pub async fn overload(
         "no request succeeded at any load: {:?}",
         capacity.errors
     );
-    let limit = capacity.clients;
+    let limit = capacity.clients + FEED_WATCHES;
     let mut env = env.to_vec();
     env.push((
         "REDRESS_GRPC__CONCURRENCY_LIMIT".to_owned(),
