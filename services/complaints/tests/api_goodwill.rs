@@ -11,70 +11,9 @@
 mod support;
 
 use redress_proto::google::r#type::Money;
+use support::goodwill::*;
 use support::*;
 use tonic::{Code, Status};
-
-/// `units.nanos` of `currency`.
-fn money(currency: &str, units: i64, nanos: i32) -> Money {
-    Money {
-        currency_code: currency.into(),
-        units,
-        nanos,
-    }
-}
-
-/// A proposal of `kind` worth `amount` with `fault`.
-fn goodwill(kind: pb::GoodwillKind, fault: pb::GoodwillFault, amount: Money) -> pb::Goodwill {
-    pb::Goodwill {
-        kind: kind.into(),
-        fault: fault.into(),
-        amount: Some(amount),
-        description: "Refund of the delivery fee".into(),
-        ..Default::default()
-    }
-}
-
-/// A refund of EUR `units` with `fault`.
-fn refund(units: i64, fault: pb::GoodwillFault) -> pb::Goodwill {
-    goodwill(pb::GoodwillKind::Refund, fault, money("EUR", units, 0))
-}
-
-/// Proposes `g` on `parent` as `client` with `request_id`.
-async fn propose_with(
-    client: &mut Client,
-    parent: &str,
-    g: pb::Goodwill,
-    request_id: &str,
-) -> Result<pb::Goodwill, Status> {
-    client
-        .propose_goodwill(pb::ProposeGoodwillRequest {
-            parent: parent.into(),
-            goodwill: Some(g),
-            request_id: request_id.into(),
-        })
-        .await
-        .map(|r| r.into_inner().goodwill.expect("goodwill"))
-}
-
-/// Proposes `g` on `parent` as `client`.
-async fn propose(
-    client: &mut Client,
-    parent: &str,
-    g: pb::Goodwill,
-) -> Result<pb::Goodwill, Status> {
-    propose_with(client, parent, g, &request_id()).await
-}
-
-async fn approve(client: &mut Client, name: &str) -> Result<pb::Goodwill, Status> {
-    client
-        .approve_goodwill(pb::ApproveGoodwillRequest {
-            name: name.into(),
-            etag: String::new(),
-            request_id: request_id(),
-        })
-        .await
-        .map(|r| r.into_inner().goodwill.expect("goodwill"))
-}
 
 async fn fulfil_with(
     client: &mut Client,

@@ -16,48 +16,9 @@ use redress_platform::Secret;
 use redress_platform::audit::AUDIT_MIGRATION;
 use redress_platform::auth::{BearerInterceptor, Role};
 use redress_proto::audit::v1::{AuditEntry, AuditOutcome};
-use redress_proto::google::r#type::Money;
+use support::goodwill::{approve, propose, refund};
 use support::*;
 use tonic::Code;
-
-fn refund(units: i64, fault: pb::GoodwillFault) -> pb::Goodwill {
-    pb::Goodwill {
-        kind: pb::GoodwillKind::Refund.into(),
-        fault: fault.into(),
-        amount: Some(Money {
-            currency_code: "EUR".into(),
-            units,
-            nanos: 0,
-        }),
-        description: "Refund of the delivery fee".into(),
-        ..Default::default()
-    }
-}
-
-async fn propose(client: &mut Client, parent: &str, g: pb::Goodwill) -> pb::Goodwill {
-    client
-        .propose_goodwill(pb::ProposeGoodwillRequest {
-            parent: parent.into(),
-            goodwill: Some(g),
-            request_id: request_id(),
-        })
-        .await
-        .expect("proposed")
-        .into_inner()
-        .goodwill
-        .expect("goodwill")
-}
-
-async fn approve(client: &mut Client, name: &str) -> Result<pb::Goodwill, tonic::Status> {
-    client
-        .approve_goodwill(pb::ApproveGoodwillRequest {
-            name: name.into(),
-            etag: String::new(),
-            request_id: request_id(),
-        })
-        .await
-        .map(|r| r.into_inner().goodwill.expect("goodwill"))
-}
 
 /// Every entry about `target`, newest first, read by an admin.
 async fn entries_about(app: &TestApp, target: &str) -> Vec<AuditEntry> {
@@ -106,7 +67,8 @@ async fn goodwill_approved_in_good_faith_names_the_rule_and_who_proposed_it() {
         &complaint.name,
         refund(10, pb::GoodwillFault::Unclear),
     )
-    .await;
+    .await
+    .expect("proposed");
 
     // Assert
     let [entry]: [AuditEntry; 1] = entries_about(&app, &g.name)
@@ -134,13 +96,15 @@ async fn a_supervisors_approval_is_recorded_and_a_refusal_over_the_limit_is_reco
         &complaint.name,
         refund(400, pb::GoodwillFault::Company),
     )
-    .await;
+    .await
+    .expect("proposed");
     let large = propose(
         &mut agent,
         &complaint.name,
         refund(600, pb::GoodwillFault::Company),
     )
-    .await;
+    .await
+    .expect("proposed");
     assert!(entries_about(&app, &medium.name).await.is_empty());
 
     // Act
@@ -190,7 +154,8 @@ async fn a_service_acting_for_a_person_is_recorded_as_the_person_through_the_ser
         &complaint.name,
         refund(300, pb::GoodwillFault::Company),
     )
-    .await;
+    .await
+    .expect("proposed");
 
     // Act: the crisis service approves on sup-2's behalf.
     approve(

@@ -12,6 +12,8 @@
 //! test support for why).
 #![allow(dead_code)]
 
+pub mod goodwill;
+
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
