@@ -1,8 +1,11 @@
 //! `ListAuditEntries`, the part every service shares: validating the filters
 //! and page of a request into an [`AuditQuery`] (one field violation per bad
 //! field), and turning a stored page into the wire's `AuditEntry`s with a
-//! keyset page token over (time, id). Each service's handler destructures its
-//! own request type into [`AuditFilters`] and calls [`list_page`].
+//! keyset page token over (time, id). Each service's generated request and
+//! response types differ only by package, so its handler is one call of
+//! [`list_audit_entries!`](crate::list_audit_entries), which destructures the
+//! request into [`AuditFilters`] (a new field is a compile error there, once)
+//! and calls [`list_page`].
 
 use jiff::Timestamp;
 use redress_proto::audit::v1 as pb;
@@ -137,6 +140,42 @@ pub async fn list_page(
         encode_time_id(entry.time, entry.id)
     });
     Ok((rows.iter().map(to_wire).collect(), token))
+}
+
+/// The body of a service's `ListAuditEntries` handler: `$pb` names the
+/// service's generated module (in scope at the call), `$request` its
+/// `ListAuditEntriesRequest` and `$pool` its pool; evaluates to
+/// `Result<$pb::ListAuditEntriesResponse, ApiError>`.
+#[macro_export]
+macro_rules! list_audit_entries {
+    ($pool:expr, $request:expr, $pb:ident) => {{
+        let $pb::ListAuditEntriesRequest {
+            action,
+            actor,
+            target,
+            start_time,
+            end_time,
+            page_size,
+            page_token,
+        } = &$request;
+        let filters = $crate::audit::AuditFilters {
+            action,
+            actor,
+            target,
+            start_time: start_time.as_ref(),
+            end_time: end_time.as_ref(),
+            page_size: *page_size,
+            page_token,
+        };
+        $crate::audit::list_page($pool, &filters)
+            .await
+            .map(
+                |(audit_entries, next_page_token)| $pb::ListAuditEntriesResponse {
+                    audit_entries,
+                    next_page_token,
+                },
+            )
+    }};
 }
 
 /// An entry on the wire.

@@ -10,7 +10,7 @@
 //! regulator. Statement texts, regulator names and report contents stay out:
 //! entries carry names, codes and counts.
 
-use redress_platform::audit::{self, Action, AuditEntry, AuditFilters};
+use redress_platform::audit::{self, Action, AuditEntry};
 use redress_platform::auth::Caller;
 use redress_platform::error::ApiError;
 use redress_proto::crisis::v1 as pb;
@@ -63,28 +63,6 @@ impl CrisisApi {
         &self,
         request: pb::ListAuditEntriesRequest,
     ) -> Result<pb::ListAuditEntriesResponse, ApiError> {
-        let pb::ListAuditEntriesRequest {
-            action,
-            actor,
-            target,
-            start_time,
-            end_time,
-            page_size,
-            page_token,
-        } = &request;
-        let filters = AuditFilters {
-            action,
-            actor,
-            target,
-            start_time: start_time.as_ref(),
-            end_time: end_time.as_ref(),
-            page_size: *page_size,
-            page_token,
-        };
-        let (audit_entries, next_page_token) = audit::list_page(&self.pool, &filters).await?;
-        Ok(pb::ListAuditEntriesResponse {
-            audit_entries,
-            next_page_token,
-        })
+        redress_platform::list_audit_entries!(&self.pool, request, pb)
     }
 }

@@ -3,7 +3,7 @@
 //! admin-only change here, so it is what the trail records; reading the trail
 //! is itself admin only (see `access`).
 
-use redress_platform::audit::{self, Action, AuditFilters};
+use redress_platform::audit::Action;
 use redress_platform::error::ApiError;
 use redress_proto::customers::v1 as pb;
 
@@ -21,28 +21,6 @@ impl CustomerApi {
         &self,
         request: pb::ListAuditEntriesRequest,
     ) -> Result<pb::ListAuditEntriesResponse, ApiError> {
-        let pb::ListAuditEntriesRequest {
-            action,
-            actor,
-            target,
-            start_time,
-            end_time,
-            page_size,
-            page_token,
-        } = &request;
-        let filters = AuditFilters {
-            action,
-            actor,
-            target,
-            start_time: start_time.as_ref(),
-            end_time: end_time.as_ref(),
-            page_size: *page_size,
-            page_token,
-        };
-        let (audit_entries, next_page_token) = audit::list_page(&self.pool, &filters).await?;
-        Ok(pb::ListAuditEntriesResponse {
-            audit_entries,
-            next_page_token,
-        })
+        redress_platform::list_audit_entries!(&self.pool, request, pb)
     }
 }

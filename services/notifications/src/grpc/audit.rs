@@ -8,7 +8,7 @@
 //! out: entries carry the template's identity and version, the broadcast's
 //! kind, audience form and counts.
 
-use redress_platform::audit::{self, Action, AuditFilters};
+use redress_platform::audit::Action;
 use redress_platform::error::ApiError;
 use redress_proto::notifications::v1 as pb;
 
@@ -36,28 +36,6 @@ impl NotificationApi {
         &self,
         request: pb::ListAuditEntriesRequest,
     ) -> Result<pb::ListAuditEntriesResponse, ApiError> {
-        let pb::ListAuditEntriesRequest {
-            action,
-            actor,
-            target,
-            start_time,
-            end_time,
-            page_size,
-            page_token,
-        } = &request;
-        let filters = AuditFilters {
-            action,
-            actor,
-            target,
-            start_time: start_time.as_ref(),
-            end_time: end_time.as_ref(),
-            page_size: *page_size,
-            page_token,
-        };
-        let (audit_entries, next_page_token) = audit::list_page(&self.pool, &filters).await?;
-        Ok(pb::ListAuditEntriesResponse {
-            audit_entries,
-            next_page_token,
-        })
+        redress_platform::list_audit_entries!(&self.pool, request, pb)
     }
 }
