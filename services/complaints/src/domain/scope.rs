@@ -85,6 +85,21 @@ impl Scope {
         }
     }
 
+    /// Whether a complaint's own record already places it inside this scope:
+    /// the scope is everything, or the viewer's team owns it, or the viewer
+    /// owns or watches it. `false` means the record alone does not say; the
+    /// store then weighs offers, assists and the teams structure too.
+    pub fn admits_record(&self, owner: &str, owner_team: &str, watchers: &[String]) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Of(viewer) => {
+                viewer.team.as_deref() == Some(owner_team)
+                    || owner == viewer.subject
+                    || watchers.contains(&viewer.subject)
+            }
+        }
+    }
+
     /// The refusal of a complaint outside this scope, saying how to get
     /// access.
     pub fn refusal() -> ApiError {
@@ -112,6 +127,18 @@ mod tests {
             end_user: None,
             token: Secret::new(String::new()),
         }
+    }
+
+    #[test]
+    fn the_record_alone_admits_the_team_the_owner_and_the_watchers() {
+        let scope = Scope::of(&caller("p-1", &[Role::Agent], Some("front")));
+        let watchers = vec!["p-1".to_owned()];
+        assert!(scope.admits_record("p-9", "front", &[]));
+        assert!(scope.admits_record("p-1", "billing", &[]));
+        assert!(scope.admits_record("p-9", "billing", &watchers));
+        assert!(!scope.admits_record("p-9", "billing", &[]));
+        assert!(!scope.admits_record("p-9", "", &[]));
+        assert!(Scope::Everything.admits_record("p-9", "billing", &[]));
     }
 
     #[test]

@@ -50,7 +50,6 @@ use uuid::Uuid;
 use crate::directory::CustomerDirectory;
 use crate::domain::complaint::Complaint;
 use crate::domain::names;
-use crate::domain::scope::Scope;
 use crate::settings::Policies;
 use crate::store::history::{self, Actor};
 use crate::store::ownership::HandOff;
@@ -268,9 +267,7 @@ impl ComplaintApi {
         let before = store::complaints::lock(&mut tx, id)
             .await?
             .ok_or_else(|| complaint_not_found(id))?;
-        if !store::scope::admits(&mut tx, id, &Scope::of(caller)).await? {
-            return Err(Scope::refusal());
-        }
+        queries::require_seen(&mut tx, caller, &before).await?;
         if !etag.is_empty() && etag != before.etag() {
             return Err(ApiError::Aborted {
                 reason: "ETAG_MISMATCH",
