@@ -21,7 +21,7 @@ mod support;
 
 use redress_platform::Secret;
 use redress_platform::db::{self, PoolSettings, SchemaSpec};
-use redress_platform::testing::TestDatabase;
+use redress_platform::testing::{TestDatabase, sqlstate};
 use sqlx::{AssertSqlSafe, PgPool};
 
 /// Every service's schema, as `redress migrate` provisions them.
@@ -98,26 +98,6 @@ async fn contents(admin: &PgPool, schema: &'static str) -> Contents {
             .collect(),
         sequences,
         functions,
-    }
-}
-
-/// Runs `sql` in a transaction that is rolled back, and returns its
-/// SQLSTATE, or `None` when it succeeded.
-async fn sqlstate(pool: &PgPool, sql: &str) -> Option<String> {
-    let mut tx = pool.begin().await.expect("a transaction");
-    let outcome = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut *tx)
-        .await;
-    tx.rollback().await.expect("rolled back");
-    match outcome {
-        Ok(_) => None,
-        Err(error) => Some(
-            error
-                .as_database_error()
-                .and_then(|e| e.code())
-                .map(|code| code.into_owned())
-                .unwrap_or_else(|| panic!("not a database error: {error}")),
-        ),
     }
 }
 

@@ -9,6 +9,7 @@ mod support;
 
 use redress_platform::audit::AUDIT_MIGRATION;
 use redress_platform::auth::Role;
+use redress_platform::testing::sqlstate;
 use redress_proto::audit::v1::{AuditEntry, AuditOutcome};
 use support::{TestApp, person, reason, spawn_app, ts};
 use tonic::Code;
@@ -35,19 +36,6 @@ async fn list(app: &TestApp, request: pb::ListAuditEntriesRequest) -> pb::ListAu
         .await
         .expect("the admin lists the audit trail")
         .into_inner()
-}
-
-async fn sqlstate(pool: &sqlx::PgPool, sql: &'static str) -> Option<String> {
-    match sqlx::raw_sql(sql).execute(pool).await {
-        Ok(_) => None,
-        Err(error) => Some(
-            error
-                .as_database_error()
-                .and_then(|e| e.code())
-                .map(|code| code.into_owned())
-                .unwrap_or_else(|| panic!("a database error: {error}")),
-        ),
-    }
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 use redress_platform::Secret;
 use redress_platform::db::{self, PoolSettings, SchemaSpec};
-use redress_platform::testing::TestDatabase;
+use redress_platform::testing::{TestDatabase, sqlstate};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 
@@ -24,20 +24,6 @@ async fn pool(url: &Secret, schema: &str) -> PgPool {
     db::connect(url, schema, &PoolSettings::default())
         .await
         .expect("the login role connects")
-}
-
-/// Runs `sql` and returns its SQLSTATE, or `None` when it succeeded.
-async fn sqlstate(pool: &PgPool, sql: &'static str) -> Option<String> {
-    match sqlx::raw_sql(sql).execute(pool).await {
-        Ok(_) => None,
-        Err(error) => Some(
-            error
-                .as_database_error()
-                .and_then(|e| e.code())
-                .map(|code| code.into_owned())
-                .unwrap_or_else(|| panic!("a database error: {error}")),
-        ),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -143,5 +143,26 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Runs a test's own `sql` on `pool` in a transaction that is rolled back,
+/// and returns its SQLSTATE, or `None` when it succeeded: how privilege tests
+/// try a statement without writing anything.
+pub async fn sqlstate(pool: &PgPool, sql: &str) -> Option<String> {
+    let mut tx = pool.begin().await.expect("a transaction");
+    let outcome = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut *tx)
+        .await;
+    tx.rollback().await.expect("rolled back");
+    match outcome {
+        Ok(_) => None,
+        Err(error) => Some(
+            error
+                .as_database_error()
+                .and_then(|e| e.code())
+                .map(|code| code.into_owned())
+                .unwrap_or_else(|| panic!("not a database error: {error}")),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests;
