@@ -201,6 +201,25 @@ fn an_operator_manages_a_customer_from_the_command_line_and_stops_the_suite_clea
     let after = suite.redress(&["customers", "get", id, "--json"]).json();
     assert_eq!(after["customer"]["contact_points"], serde_json::json!([]));
 
+    // The erasure is in the customers service's audit trail, read back from
+    // the command line as the README shows.
+    let trail = suite
+        .redress(&[
+            "audit",
+            "--json",
+            "list",
+            "--service",
+            "customers",
+            "--target",
+            &name,
+        ])
+        .json();
+    let entries = trail["audit_entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "{trail:#}");
+    assert_eq!(text(&entries[0], "/action"), "customer.erased");
+    assert_eq!(text(&entries[0], "/method"), "EraseCustomer");
+    assert!(!text(&entries[0], "/actor").is_empty(), "{trail:#}");
+
     // Act: SIGTERM. Assert: a graceful, successful exit.
     let status = suite.terminate();
     assert!(
