@@ -449,7 +449,9 @@ fn start_up(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match stdout.recv_timeout(left) {
-            Ok(line) if line.trim() == "Redress is up." => return (child, stdout),
+            // The banner's last line: the endpoints and the token are
+            // printed before it, so a test reading the banner sees them.
+            Ok(line) if line.trim() == "Press Ctrl-C to stop." => return (child, stdout),
             Ok(line) => {
                 seen.push_str(&line);
                 seen.push('\n');
