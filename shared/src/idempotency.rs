@@ -157,6 +157,9 @@ pub async fn prune(pool: &sqlx::PgPool, before: jiff::Timestamp) -> Result<u64, 
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -101,6 +101,9 @@ impl std::fmt::Display for Money {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
