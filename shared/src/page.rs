@@ -47,16 +47,21 @@ pub fn page_size(requested: i32) -> Result<u32, PageError> {
     }
 }
 
-/// A fingerprint of the filters a list request was made with. Build it from
-/// every filter field, in a fixed order.
+/// A fingerprint of the list a request was made to and the filters it was
+/// made with. Build it from the list's name (its RPC, such as
+/// `"ListSurveys"`) and every filter field, in a fixed order: two lists
+/// filtered the same way (the notes and the surveys of one complaint) then
+/// still refuse each other's tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fingerprint([u8; FINGERPRINT_LEN]);
 
 impl Fingerprint {
-    /// Fingerprints the given filter values.
-    pub fn of(parts: &[&[u8]]) -> Self {
+    /// Fingerprints the list named `list` with the given filter values. The
+    /// name and each part are hashed with their lengths before them, so no
+    /// choice of parts can pass for another list's name or other parts.
+    pub fn of(list: &'static str, parts: &[&[u8]]) -> Self {
         let mut hasher = Sha256::new();
-        for part in parts {
+        for part in std::iter::once(list.as_bytes()).chain(parts.iter().copied()) {
             hasher.update((part.len() as u64).to_be_bytes());
             hasher.update(part);
         }
@@ -203,19 +208,19 @@ mod tests {
     #[test]
     fn a_token_for_other_filters_is_refused() {
         let token = PageToken {
-            fingerprint: Fingerprint::of(&[b"grade=A"]),
+            fingerprint: Fingerprint::of("ListThings", &[b"grade=A"]),
             cursor: vec![1, 2, 3],
         }
         .encode();
         assert_eq!(
-            PageToken::decode(&token, Fingerprint::of(&[b"grade=B"])),
+            PageToken::decode(&token, Fingerprint::of("ListThings", &[b"grade=B"])),
             Err(PageError::FilterChanged)
         );
     }
 
     #[test]
     fn next_page_drops_the_extra_row_and_points_after_the_last_kept_one() {
-        let fp = Fingerprint::of(&[]);
+        let fp = Fingerprint::of("ListThings", &[]);
         let (rows, token) = next_page(vec![1u8, 2, 3], 2, fp, |r| vec![*r]);
         assert_eq!(rows, [1, 2]);
         assert_eq!(PageToken::decode(&token, fp), Ok(Some(vec![2])));
@@ -228,14 +233,14 @@ mod tests {
         #[test]
         fn tokens_round_trip(cursor in proptest::collection::vec(any::<u8>(), 1..MAX_CURSOR_LEN),
                              filter in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let fingerprint = Fingerprint::of(&[&filter]);
+            let fingerprint = Fingerprint::of("ListThings", &[&filter]);
             let token = PageToken { fingerprint, cursor: cursor.clone() }.encode();
             prop_assert_eq!(PageToken::decode(&token, fingerprint), Ok(Some(cursor)));
         }
 
         #[test]
         fn any_string_decodes_to_a_cursor_or_a_typed_error_never_a_panic(token in ".{0,600}") {
-            let _ = PageToken::decode(&token, Fingerprint::of(&[]));
+            let _ = PageToken::decode(&token, Fingerprint::of("ListThings", &[]));
         }
 
         #[test]
@@ -243,7 +248,7 @@ mod tests {
             cursor in proptest::collection::vec(any::<u8>(), 1..64),
             flip in 0usize..100,
         ) {
-            let fingerprint = Fingerprint::of(&[b"f"]);
+            let fingerprint = Fingerprint::of("ListThings", &[b"f"]);
             let mut token = PageToken { fingerprint, cursor }.encode().into_bytes();
             let i = flip % token.len();
             token[i] = if token[i] == b'A' { b'B' } else { b'A' };

@@ -3,8 +3,9 @@
 //! field violation, a page larger than the maximum is served (cut to the
 //! maximum, AIP-158) while a negative one is refused, and a message over
 //! `grpc.max_message_bytes` is refused with RESOURCE_EXHAUSTED before it is
-//! read, with the server answering the next call as before. Nothing refused
-//! is written.
+//! read, with the server answering the next call as before. A page token
+//! serves only the list that made it, not another list of the same
+//! complaint. Nothing refused is written.
 
 mod support;
 
@@ -72,6 +73,80 @@ async fn a_page_above_the_maximum_is_served_and_a_negative_one_refused() {
         .await
         .expect_err("refused");
     assert_invalid(&status, &["page_size"]);
+}
+
+#[tokio::test]
+async fn a_notes_page_token_is_refused_by_the_complaint_s_other_lists() {
+    // Arrange
+    let app = spawn_app().await;
+    let created = app.received().await;
+    let mut agent = app.agent("agent-1");
+    for body in ["Called the depot", "Depot called back"] {
+        agent
+            .add_complaint_note(pb::AddComplaintNoteRequest {
+                parent: created.name.clone(),
+                note: Some(pb::Note {
+                    visibility: pb::NoteVisibility::Internal.into(),
+                    body: body.into(),
+                    ..Default::default()
+                }),
+                request_id: request_id(),
+            })
+            .await
+            .expect("a note is added");
+    }
+    let token = agent
+        .list_complaint_notes(pb::ListComplaintNotesRequest {
+            parent: created.name.clone(),
+            page_size: 1,
+            page_token: String::new(),
+        })
+        .await
+        .expect("the first page")
+        .into_inner()
+        .next_page_token;
+
+    // Act
+    let surveys = agent
+        .list_surveys(pb::ListSurveysRequest {
+            parent: created.name.clone(),
+            page_size: 1,
+            page_token: token.clone(),
+        })
+        .await
+        .expect_err("a notes token on the surveys");
+    let hand_offs = agent
+        .list_ownership_changes(pb::ListOwnershipChangesRequest {
+            parent: created.name.clone(),
+            page_size: 1,
+            page_token: token.clone(),
+        })
+        .await
+        .expect_err("a notes token on the ownership changes");
+    let history = agent
+        .get_complaint_history(pb::GetComplaintHistoryRequest {
+            name: created.name.clone(),
+            page_size: 1,
+            page_token: token.clone(),
+        })
+        .await
+        .expect_err("a notes token on the history");
+    let second_page = agent
+        .list_complaint_notes(pb::ListComplaintNotesRequest {
+            parent: created.name.clone(),
+            page_size: 1,
+            page_token: token.clone(),
+        })
+        .await
+        .expect("the token still serves its own list")
+        .into_inner();
+
+    // Assert
+    assert!(!token.is_empty(), "two notes make two pages of one");
+    assert_invalid(&surveys, &["page_token"]);
+    assert_invalid(&hand_offs, &["page_token"]);
+    assert_invalid(&history, &["page_token"]);
+    assert_eq!(second_page.notes.len(), 1);
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //! approved statement no longer changes; a release reaches the affected
 //! customers' in-app inboxes, the heavily affected first, each in their own
 //! language; a drill's statement reaches the team only; regulator reports
-//! are recorded.
+//! are recorded; a page token of the statements list is refused by the
+//! crisis's other lists.
 
 mod support;
 
@@ -420,4 +421,68 @@ async fn a_release_retried_after_a_crash_before_it_was_recorded_sends_nothing_tw
         .await
         .expect("a count");
     assert_eq!((broadcasts, messages), (1, 2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statements_page_token_is_refused_by_the_crisis_s_other_lists() {
+    // Arrange
+    let app = spawn_app().await;
+    let crisis = insert_crisis(&app, false, json!({})).await;
+    let mut comms = app.client("comms-1", &[Role::Communications]);
+    draft(&mut comms, crisis, pb::Audience::AffectedCustomers).await;
+    draft(&mut comms, crisis, pb::Audience::AffectedCustomers).await;
+    let first_page = comms
+        .list_statements(pb::ListStatementsRequest {
+            parent: format!("crises/{crisis}"),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("the first page")
+        .into_inner();
+    let token = first_page.next_page_token;
+
+    // Act
+    let linked = comms
+        .list_linked_complaints(pb::ListLinkedComplaintsRequest {
+            crisis: format!("crises/{crisis}"),
+            page_size: 1,
+            page_token: token.clone(),
+        })
+        .await
+        .expect_err("a statements token on the linked complaints");
+    let reports = comms
+        .list_regulator_reports(pb::ListRegulatorReportsRequest {
+            parent: format!("crises/{crisis}"),
+            page_size: 1,
+            page_token: token.clone(),
+        })
+        .await
+        .expect_err("a statements token on the regulator reports");
+    let affected = comms
+        .list_affected_customers(pb::ListAffectedCustomersRequest {
+            crisis: format!("crises/{crisis}"),
+            page_size: 1,
+            page_token: token.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a statements token on the affected customers");
+    let second_page = comms
+        .list_statements(pb::ListStatementsRequest {
+            parent: format!("crises/{crisis}"),
+            page_size: 1,
+            page_token: token.clone(),
+        })
+        .await
+        .expect("the token still serves its own list")
+        .into_inner();
+
+    // Assert
+    assert!(!token.is_empty(), "two statements make two pages of one");
+    for refused in [&linked, &reports, &affected] {
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+        assert_eq!(violated_fields(refused), ["page_token"]);
+    }
+    assert_eq!(second_page.statements.len(), 1);
 }

@@ -83,13 +83,16 @@ impl AuditQuery {
         {
             v.add("end_time", "must be after start_time");
         }
-        let fingerprint = Fingerprint::of(&[
-            filters.action.as_bytes(),
-            filters.actor.as_bytes(),
-            filters.target.as_bytes(),
-            &start.map(|t| t.as_nanosecond()).unwrap_or(0).to_be_bytes(),
-            &end.map(|t| t.as_nanosecond()).unwrap_or(0).to_be_bytes(),
-        ]);
+        let fingerprint = Fingerprint::of(
+            "ListAuditEntries",
+            &[
+                filters.action.as_bytes(),
+                filters.actor.as_bytes(),
+                filters.target.as_bytes(),
+                &start.map(|t| t.as_nanosecond()).unwrap_or(0).to_be_bytes(),
+                &end.map(|t| t.as_nanosecond()).unwrap_or(0).to_be_bytes(),
+            ],
+        );
         let (size, after) = page_args(&mut v, filters.page_size, filters.page_token, fingerprint);
         let after = after.and_then(|cursor| v.check("page_token", decode_time_id(&cursor)));
         v.into_result()?;

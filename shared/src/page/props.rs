@@ -2,7 +2,8 @@
 //! sends as `page_token` or `page_size`, the answer is the first page, a
 //! bounded cursor, or a refusal on exactly that field, never a panic; a
 //! token the service made reads back as it was made; a cut-short token, one
-//! for other filters, or one whose header was altered is refused.
+//! for other filters or another list, or one whose header was altered is
+//! refused.
 
 use super::*;
 use proptest::prelude::*;
@@ -36,7 +37,7 @@ proptest! {
 
     #[test]
     fn any_text_is_the_first_page_a_bounded_cursor_or_a_refusal(token in hostile_text()) {
-        match PageToken::decode(&token, Fingerprint::of(&[])) {
+        match PageToken::decode(&token, Fingerprint::of("ListThings", &[])) {
             Ok(None) => prop_assert!(token.is_empty()),
             Ok(Some(cursor)) => {
                 prop_assert!(!cursor.is_empty() && cursor.len() <= MAX_CURSOR_LEN);
@@ -51,7 +52,7 @@ proptest! {
         token in hostile_text(),
     ) {
         let mut v = FieldViolations::new();
-        let fingerprint = Fingerprint::of(&[b"list"]);
+        let fingerprint = Fingerprint::of("ListThings", &[b"list"]);
         let (got_size, after) = page_args(&mut v, size, &token, fingerprint);
         let fields: Vec<&str> = v.violations().iter().map(|x| x.field.as_str()).collect();
         let token_refused = PageToken::decode(&token, fingerprint).is_err();
@@ -76,7 +77,7 @@ proptest! {
         size in 1u32..10,
         filter in ".{0,30}",
     ) {
-        let fingerprint = Fingerprint::of(&[filter.as_bytes()]);
+        let fingerprint = Fingerprint::of("ListThings", &[filter.as_bytes()]);
         let (rows, token) =
             next_page(keys.clone(), size, fingerprint, |(t, id)| encode_time_id(*t, *id));
         prop_assert_eq!(rows.len(), keys.len().min(size as usize));
@@ -91,7 +92,7 @@ proptest! {
 
     #[test]
     fn a_cut_short_time_and_id_token_is_refused(key in time_id(), cut in 1usize..55) {
-        let fingerprint = Fingerprint::of(&[b"f"]);
+        let fingerprint = Fingerprint::of("ListThings", &[b"f"]);
         let token = PageToken { fingerprint, cursor: encode_time_id(key.0, key.1) }.encode();
         // 41 bytes are 55 characters: every cut leaves a proper prefix.
         prop_assert_eq!(token.len(), 55);
@@ -108,12 +109,48 @@ proptest! {
         theirs in ".{0,20}",
     ) {
         prop_assume!(mine != theirs);
-        let token = PageToken { fingerprint: Fingerprint::of(&[theirs.as_bytes()]), cursor }
+        let token = PageToken { fingerprint: Fingerprint::of("ListThings", &[theirs.as_bytes()]), cursor }
             .encode();
         prop_assert_eq!(
-            PageToken::decode(&token, Fingerprint::of(&[mine.as_bytes()])),
+            PageToken::decode(&token, Fingerprint::of("ListThings", &[mine.as_bytes()])),
             Err(PageError::FilterChanged)
         );
+    }
+
+    #[test]
+    fn a_token_made_for_one_list_is_refused_by_another_list_with_the_same_filters(
+        cursor in proptest::collection::vec(any::<u8>(), 1..64),
+        parts in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..20), 0..4),
+        lists in proptest::sample::subsequence(
+            vec!["ListComplaintNotes", "ListSurveys", "ListOwnershipChanges", "ListStatements", ""],
+            2,
+        ),
+    ) {
+        let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        let token = PageToken { fingerprint: Fingerprint::of(lists[0], &parts), cursor: cursor.clone() }
+            .encode();
+
+        let theirs = PageToken::decode(&token, Fingerprint::of(lists[1], &parts));
+        let ours = PageToken::decode(&token, Fingerprint::of(lists[0], &parts));
+
+        prop_assert_eq!(theirs, Err(PageError::FilterChanged));
+        prop_assert_eq!(ours, Ok(Some(cursor)));
+    }
+
+    #[test]
+    fn a_list_name_cannot_be_forged_from_the_filter_parts(
+        cursor in proptest::collection::vec(any::<u8>(), 1..64),
+        split in 0usize..11,
+    ) {
+        // "ListSurveys" with no filters against a shorter name whose filter
+        // parts spell the rest of it: the lengths keep them apart.
+        let name = "ListSurveys";
+        let token = PageToken { fingerprint: Fingerprint::of(name, &[]), cursor }.encode();
+        let (head, tail) = name.split_at(split);
+
+        let refused = PageToken::decode(&token, Fingerprint::of(head, &[tail.as_bytes()]));
+
+        prop_assert_eq!(refused, Err(PageError::FilterChanged));
     }
 
     #[test]
@@ -123,7 +160,7 @@ proptest! {
         to in "[A-Za-z0-9_-]",
     ) {
         // The first 12 characters encode exactly the 9 header bytes.
-        let fingerprint = Fingerprint::of(&[b"f"]);
+        let fingerprint = Fingerprint::of("ListThings", &[b"f"]);
         let token = PageToken { fingerprint, cursor }.encode();
         let to = to.chars().next().expect("one character");
         prop_assume!(token.chars().nth(at) != Some(to));

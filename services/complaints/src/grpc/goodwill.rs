@@ -659,7 +659,10 @@ impl ComplaintApi {
     ) -> Result<pb::ListGoodwillResponse, ApiError> {
         let mut v = FieldViolations::new();
         let scope = scope(&mut v, &r.parent, &r.customer);
-        let fp = Fingerprint::of(&[r.parent.as_bytes(), r.customer.as_bytes()]);
+        let fp = Fingerprint::of(
+            "ListGoodwill",
+            &[r.parent.as_bytes(), r.customer.as_bytes()],
+        );
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let (Some(scope), Some(size)) = (scope, size) else {

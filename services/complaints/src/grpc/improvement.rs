@@ -476,12 +476,10 @@ impl ComplaintApi {
             super::complaint_id(&mut v, "complaint", &r.complaint)
         };
         let status_code = r.status.to_be_bytes();
-        let fp = Fingerprint::of(&[
-            b"improvementActions",
-            &status_code,
-            owner.as_bytes(),
-            r.complaint.as_bytes(),
-        ]);
+        let fp = Fingerprint::of(
+            "ListImprovementActions",
+            &[&status_code, owner.as_bytes(), r.complaint.as_bytes()],
+        );
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;
@@ -508,7 +506,7 @@ impl ComplaintApi {
         r: pb::ListLessonsRequest,
     ) -> Result<pb::ListLessonsResponse, ApiError> {
         let mut v = FieldViolations::new();
-        let fp = Fingerprint::of(&[b"lessons"]);
+        let fp = Fingerprint::of("ListLessons", &[]);
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;

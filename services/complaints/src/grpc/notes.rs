@@ -127,7 +127,7 @@ impl ComplaintApi {
     ) -> Result<pb::ListComplaintNotesResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = complaint_id(&mut v, "parent", &r.parent);
-        let fp = Fingerprint::of(&[r.parent.as_bytes()]);
+        let fp = Fingerprint::of("ListComplaintNotes", &[r.parent.as_bytes()]);
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let (Some(id), Some(size)) = (id, size) else {
@@ -152,7 +152,7 @@ impl ComplaintApi {
     ) -> Result<pb::GetComplaintHistoryResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = complaint_id(&mut v, "name", &r.name);
-        let fp = Fingerprint::of(&[r.name.as_bytes()]);
+        let fp = Fingerprint::of("GetComplaintHistory", &[r.name.as_bytes()]);
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let (Some(id), Some(size)) = (id, size) else {

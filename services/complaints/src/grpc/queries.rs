@@ -217,7 +217,10 @@ impl ComplaintApi {
         let mut filters = r.clone();
         filters.page_size = 0;
         filters.page_token.clear();
-        let fp = Fingerprint::of(&[&prost::Message::encode_to_vec(&filters)]);
+        let fp = Fingerprint::of(
+            "ListComplaints",
+            &[&prost::Message::encode_to_vec(&filters)],
+        );
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;
@@ -242,7 +245,7 @@ impl ComplaintApi {
     ) -> Result<pb::ListMyWorkResponse, ApiError> {
         let acting = Acting::of(caller);
         let mut v = FieldViolations::new();
-        let fp = Fingerprint::of(&[acting.subject.as_bytes()]);
+        let fp = Fingerprint::of("ListMyWork", &[acting.subject.as_bytes()]);
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;

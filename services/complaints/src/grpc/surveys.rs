@@ -243,7 +243,7 @@ impl ComplaintApi {
     ) -> Result<pb::ListSurveysResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = complaint_id(&mut v, "parent", &r.parent);
-        let fp = Fingerprint::of(&[r.parent.as_bytes()]);
+        let fp = Fingerprint::of("ListSurveys", &[r.parent.as_bytes()]);
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let (Some(id), Some(size)) = (id, size) else {

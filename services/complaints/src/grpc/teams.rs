@@ -147,7 +147,7 @@ impl ComplaintApi {
         r: pb::ListTeamsRequest,
     ) -> Result<pb::ListTeamsResponse, ApiError> {
         let mut v = FieldViolations::new();
-        let fp = Fingerprint::of(&[b"teams"]);
+        let fp = Fingerprint::of("ListTeams", &[]);
         let (size, after) = page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let size = size.ok_or(ApiError::Internal)?;

@@ -174,10 +174,13 @@ impl CrisisApi {
         let mut v = FieldViolations::new();
         let crisis_id = v.check("crisis", names::parse_crisis(&crisis));
         let only = v.check("impact", impact_filter(impact));
-        let fingerprint = Fingerprint::of(&[
-            crisis_id.unwrap_or_default().as_bytes(),
-            &impact.to_be_bytes(),
-        ]);
+        let fingerprint = Fingerprint::of(
+            "ListAffectedCustomers",
+            &[
+                crisis_id.unwrap_or_default().as_bytes(),
+                &impact.to_be_bytes(),
+            ],
+        );
         let (size, after) = page_args(&mut v, page_size, &page_token, fingerprint);
         v.into_result()?;
         let (Some(crisis_id), Some(only), Some(size)) = (crisis_id, only, size) else {
@@ -255,7 +258,10 @@ impl CrisisApi {
         } = request;
         let mut v = FieldViolations::new();
         let crisis_id = v.check("crisis", names::parse_crisis(&crisis));
-        let fingerprint = Fingerprint::of(&[crisis_id.unwrap_or_default().as_bytes()]);
+        let fingerprint = Fingerprint::of(
+            "ListLinkedComplaints",
+            &[crisis_id.unwrap_or_default().as_bytes()],
+        );
         let (size, after) = page_args(&mut v, page_size, &page_token, fingerprint);
         v.into_result()?;
         let (Some(crisis_id), Some(size)) = (crisis_id, size) else {

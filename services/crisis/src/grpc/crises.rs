@@ -420,7 +420,7 @@ impl CrisisApi {
             }
         }
         let filter: Vec<u8> = r.states.iter().flat_map(|s| s.to_be_bytes()).collect();
-        let fp = Fingerprint::of(&[&filter, &[u8::from(r.exclude_drills)]]);
+        let fp = Fingerprint::of("ListCrises", &[&filter, &[u8::from(r.exclude_drills)]]);
         let (size, after) = page::page_args(&mut v, r.page_size, &r.page_token, fp);
         let after = after.and_then(|a| v.check("page_token", page::decode_time_id(&a)));
         v.into_result()?;

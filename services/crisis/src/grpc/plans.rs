@@ -358,7 +358,7 @@ impl CrisisApi {
         r: pb::ListPlanTemplatesRequest,
     ) -> Result<pb::ListPlanTemplatesResponse, ApiError> {
         let mut v = FieldViolations::new();
-        let fp = Fingerprint::of(&[]);
+        let fp = Fingerprint::of("ListPlanTemplates", &[]);
         let (size, after) = page::page_args(&mut v, r.page_size, &r.page_token, fp);
         let after = after.and_then(|a| v.check("page_token", page::decode_time_id(&a)));
         v.into_result()?;
@@ -610,7 +610,7 @@ impl CrisisApi {
             }
         }
         let filter: Vec<u8> = r.states.iter().flat_map(|s| s.to_be_bytes()).collect();
-        let fp = Fingerprint::of(&[r.parent.as_bytes(), &filter]);
+        let fp = Fingerprint::of("ListCrisisTasks", &[r.parent.as_bytes(), &filter]);
         let (size, after) = page::page_args(&mut v, r.page_size, &r.page_token, fp);
         let after = after.and_then(|a| v.check("page_token", page::decode_time_id(&a)));
         v.into_result()?;

@@ -71,7 +71,7 @@ impl CrisisApi {
     ) -> Result<pb::ListTimelineResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = crisis_name(&mut v, "crisis", &r.crisis);
-        let fp = Fingerprint::of(&[r.crisis.as_bytes()]);
+        let fp = Fingerprint::of("ListTimeline", &[r.crisis.as_bytes()]);
         let (size, after) = page::page_args(&mut v, r.page_size, &r.page_token, fp);
         let after = after.and_then(|a| v.check("page_token", decode_sequence(&a)));
         v.into_result()?;
@@ -244,7 +244,7 @@ impl CrisisApi {
     ) -> Result<pb::ListStatusReportsResponse, ApiError> {
         let mut v = FieldViolations::new();
         let id = crisis_name(&mut v, "parent", &r.parent);
-        let fp = Fingerprint::of(&[r.parent.as_bytes()]);
+        let fp = Fingerprint::of("ListStatusReports", &[r.parent.as_bytes()]);
         let (size, after) = page::page_args(&mut v, r.page_size, &r.page_token, fp);
         let after = after.and_then(|a| v.check("page_token", page::decode_time_id(&a)));
         v.into_result()?;

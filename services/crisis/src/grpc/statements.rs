@@ -385,7 +385,10 @@ impl CrisisApi {
         } = request;
         let mut v = FieldViolations::new();
         let crisis_id = v.check("parent", names::parse_crisis(&parent));
-        let fingerprint = Fingerprint::of(&[crisis_id.unwrap_or_default().as_bytes()]);
+        let fingerprint = Fingerprint::of(
+            "ListStatements",
+            &[crisis_id.unwrap_or_default().as_bytes()],
+        );
         let (size, after) = page_args(&mut v, page_size, &page_token, fingerprint);
         v.into_result()?;
         let (Some(crisis_id), Some(size)) = (crisis_id, size) else {
@@ -573,7 +576,10 @@ impl CrisisApi {
         } = request;
         let mut v = FieldViolations::new();
         let crisis_id = v.check("parent", names::parse_crisis(&parent));
-        let fingerprint = Fingerprint::of(&[crisis_id.unwrap_or_default().as_bytes()]);
+        let fingerprint = Fingerprint::of(
+            "ListRegulatorReports",
+            &[crisis_id.unwrap_or_default().as_bytes()],
+        );
         let (size, after) = page_args(&mut v, page_size, &page_token, fingerprint);
         v.into_result()?;
         let (Some(crisis_id), Some(size)) = (crisis_id, size) else {

@@ -202,7 +202,7 @@ impl CrisisApi {
         let mut codes: Vec<&str> = states.iter().map(|s| s.code()).collect();
         codes.sort_unstable();
         let joined = codes.join(",");
-        let fp = Fingerprint::of(&[b"warnings", joined.as_bytes()]);
+        let fp = Fingerprint::of("ListWarnings", &[joined.as_bytes()]);
         let (size, after) = page::page_args(&mut v, r.page_size, &r.page_token, fp);
         v.into_result()?;
         let Some(size) = size else {

@@ -116,7 +116,7 @@ impl CustomerApi {
     ) -> Result<pb::ListInteractionsResponse, ApiError> {
         let mut v = FieldViolations::new();
         let customer = customer_id(&mut v, "parent", &request.parent);
-        let fingerprint = Fingerprint::of(&[request.parent.as_bytes()]);
+        let fingerprint = Fingerprint::of("ListInteractions", &[request.parent.as_bytes()]);
         let (limit, cursor) =
             page::page_args(&mut v, request.page_size, &request.page_token, fingerprint);
         let after = cursor.and_then(|c| v.check("page_token", page::decode_time_id(&c)));

@@ -214,14 +214,17 @@ impl CustomerApi {
                 .check("query", optional_text(query, 200))
                 .filter(|q| !q.is_empty()),
         };
-        let fingerprint = Fingerprint::of(&[
-            &value_grade.to_be_bytes(),
-            &size.to_be_bytes(),
-            &lifecycle_stage.to_be_bytes(),
-            tag.as_bytes(),
-            locale.as_bytes(),
-            query.as_bytes(),
-        ]);
+        let fingerprint = Fingerprint::of(
+            "ListCustomers",
+            &[
+                &value_grade.to_be_bytes(),
+                &size.to_be_bytes(),
+                &lifecycle_stage.to_be_bytes(),
+                tag.as_bytes(),
+                locale.as_bytes(),
+                query.as_bytes(),
+            ],
+        );
         let (size_limit, cursor) = page::page_args(&mut v, *page_size, page_token, fingerprint);
         let after = cursor.and_then(|c| match Uuid::from_slice(&c) {
             Ok(id) => Some(id),
@@ -428,3 +431,6 @@ fn parse_selector(request: &pb::SelectCustomersRequest) -> Result<(Selector, u32
     v.into_result()?;
     Ok((selector, batch))
 }
+
+#[cfg(test)]
+mod props;

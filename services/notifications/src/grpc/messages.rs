@@ -288,7 +288,7 @@ impl NotificationApi {
             .iter()
             .flat_map(|s| s.code().bytes().chain([b',']))
             .collect();
-        let fingerprint = Fingerprint::of(&[b"messages", key.as_bytes(), &codes]);
+        let fingerprint = Fingerprint::of("ListMessages", &[key.as_bytes(), &codes]);
         let (size, cursor) = paging(page_size, &page_token, fingerprint)?;
         let after = cursor.map(|c| time_id(&c)).transpose()?;
         let rows = messages::list(&self.pool, &filter, &wanted, after, size + 1).await?;

@@ -308,7 +308,7 @@ impl NotificationApi {
         let who = convert::recipient(&recipient, "recipient", &mut v);
         v.into_result()?;
         let who = who.map(|r| r.to_string()).unwrap_or_default();
-        let fingerprint = Fingerprint::of(&[b"inbox", who.as_bytes(), &[u8::from(unread_only)]]);
+        let fingerprint = Fingerprint::of("ListInbox", &[who.as_bytes(), &[u8::from(unread_only)]]);
         let (size, cursor) = paging(page_size, &page_token, fingerprint)?;
         let after = cursor.map(|c| time_id(&c)).transpose()?;
         let rows = inbox::list(&self.pool, &who, unread_only, after, size + 1).await?;

@@ -130,7 +130,7 @@ impl NotificationApi {
         if !kind.is_empty() {
             check_kind(&kind).map_err(|e| ApiError::invalid("kind", e))?;
         }
-        let fingerprint = Fingerprint::of(&[b"templates", kind.as_bytes()]);
+        let fingerprint = Fingerprint::of("ListTemplates", &[kind.as_bytes()]);
         let (size, cursor) = paging(page_size, &page_token, fingerprint)?;
         let after: Option<[String; 5]> = match cursor {
             Some(bytes) => Some(
