@@ -8,15 +8,23 @@
 //! and holds it until its response body has ended (or is dropped), so a
 //! streaming response counts for as long as it streams. Health checks bypass
 //! the limit: an overloaded server is busy, not dead.
+//!
+//! Refusing must cost far less than serving, or an overloaded server spends
+//! on refusals the CPU its admitted requests need. So the refusal is built
+//! once per layer and copied, and a shed request writes no log line of its
+//! own: one warning a second at most says how many were shed (the RPC
+//! metrics count each one by its status code).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::body::Body;
@@ -35,16 +43,29 @@ const HEALTH_PATH_PREFIX: &str = "/grpc.health.v1.Health/";
 #[derive(Clone, Debug)]
 pub struct LoadShedLimitLayer {
     permits: Arc<Semaphore>,
-    error_domain: &'static str,
+    refusal: Arc<Refusal>,
+}
+
+/// How a layer and its services refuse, shared by every clone.
+#[derive(Debug)]
+struct Refusal {
+    /// The headers of the trailers-only refusal, made once.
+    headers: HeaderMap,
+    /// The rate-limited warning about shed requests.
+    shed_log: ShedLog,
 }
 
 impl LoadShedLimitLayer {
     /// A limit of `limit` requests in flight; refusals carry `error_domain`
     /// (`customers.redress`) in their `ErrorInfo`. A limit of 0 is taken as 1.
     pub fn new(limit: usize, error_domain: &'static str) -> Self {
+        let (refusal, _) = overloaded(error_domain).into_http::<Body>().into_parts();
         Self {
             permits: Arc::new(Semaphore::new(limit.max(1))),
-            error_domain,
+            refusal: Arc::new(Refusal {
+                headers: refusal.headers,
+                shed_log: ShedLog::new(),
+            }),
         }
     }
 }
@@ -56,7 +77,7 @@ impl<S> Layer<S> for LoadShedLimitLayer {
         LoadShedLimit {
             inner,
             permits: Arc::clone(&self.permits),
-            error_domain: self.error_domain,
+            refusal: Arc::clone(&self.refusal),
         }
     }
 }
@@ -66,7 +87,7 @@ impl<S> Layer<S> for LoadShedLimitLayer {
 pub struct LoadShedLimit<S> {
     inner: S,
     permits: Arc<Semaphore>,
-    error_domain: &'static str,
+    refusal: Arc<Refusal>,
 }
 
 impl<S, B, ResB> Service<Request<B>> for LoadShedLimit<S>
@@ -90,11 +111,12 @@ where
             match Arc::clone(&self.permits).try_acquire_owned() {
                 Ok(permit) => Some(permit),
                 Err(_) => {
-                    tracing::warn!(
-                        limit.available = self.permits.available_permits(),
-                        "request shed: concurrency limit reached"
-                    );
-                    return LimitFuture::shed(overloaded(self.error_domain));
+                    let _ = self.refusal.shed_log.shed();
+                    let mut refusal = Response::new(Body::empty());
+                    *refusal.headers_mut() = self.refusal.headers.clone();
+                    return LimitFuture::Shed {
+                        response: Some(refusal),
+                    };
                 }
             }
         };
@@ -102,6 +124,55 @@ where
             inner: self.inner.call(request),
             permit,
         }
+    }
+}
+
+/// A warning about shed requests at most once a second, with how many
+/// were shed since the last one, instead of a line per request.
+#[derive(Debug)]
+struct ShedLog {
+    /// When the layer was made: the origin of the millisecond clock below.
+    origin: Instant,
+    /// Milliseconds after `origin` (plus one second, so the first shed
+    /// warns at once) of the last warning.
+    warned_at: AtomicU64,
+    /// Requests shed since the last warning.
+    since_warning: AtomicU64,
+}
+
+impl ShedLog {
+    const EVERY_MS: u64 = 1_000;
+
+    fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+            warned_at: AtomicU64::new(0),
+            since_warning: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts a shed request, and warns if the last warning is a second
+    /// old: then the count it warned with.
+    fn shed(&self) -> Option<u64> {
+        self.since_warning.fetch_add(1, Ordering::Relaxed);
+        let now = u64::try_from(self.origin.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .saturating_add(Self::EVERY_MS);
+        let last = self.warned_at.load(Ordering::Relaxed);
+        if now >= last.saturating_add(Self::EVERY_MS)
+            && self
+                .warned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let shed = self.since_warning.swap(0, Ordering::Relaxed);
+            tracing::warn!(
+                shed,
+                "requests shed at the concurrency limit since the last warning"
+            );
+            return Some(shed);
+        }
+        None
     }
 }
 
@@ -129,14 +200,6 @@ pin_project_lite::pin_project! {
         Shed {
             response: Option<Response<Body>>,
         },
-    }
-}
-
-impl<F> LimitFuture<F> {
-    fn shed(status: Status) -> Self {
-        Self::Shed {
-            response: Some(status.into_http()),
-        }
     }
 }
 
@@ -216,6 +279,18 @@ mod tests {
         let info = status.get_details_error_info().expect("error info");
         assert_eq!(info.reason, OVERLOADED_REASON);
         assert_eq!(info.domain, "customers.redress");
+    }
+
+    #[test]
+    fn the_first_shed_warns_at_once_and_the_next_wait_for_the_next_second() {
+        let log = ShedLog::new();
+
+        let first = log.shed();
+        let next: Vec<Option<u64>> = (0..100).map(|_| log.shed()).collect();
+
+        assert_eq!(first, Some(1));
+        assert!(next.iter().all(Option::is_none), "{next:?}");
+        assert_eq!(log.since_warning.load(Ordering::Relaxed), 100);
     }
 
     #[test]
