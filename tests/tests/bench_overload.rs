@@ -1,8 +1,10 @@
 //! `redress bench overload` end to end, briefly: it finds a capacity,
 //! starts the suite again limited to it, offers twice that, and reports
 //! accepted and shed requests apart, with shedding seen and no other
-//! failure. (Speed itself is never asserted here: numbers belong to
-//! `redress bench` runs, not tests.)
+//! failure. On a machine with two CPUs or more it pins the suite and its
+//! PostgreSQL to CPU 0 and itself to the rest (`--suite-cpus`), and gives
+//! PostgreSQL its CPUs back at the end. (Speed itself is never asserted
+//! here: numbers belong to `redress bench` runs, not tests.)
 
 mod support;
 
@@ -16,9 +18,11 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
     let suite = Suite::provision();
     let database = format!("redress_bench_{}", uuid::Uuid::now_v7().simple());
     let json = suite.path().join("overload.json");
+    let pinned = std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() >= 2);
+    let database_cpus = suite.database_cpus();
 
     // Act
-    let run = suite.redress(&[
+    let mut args = vec![
         "bench",
         "overload",
         "--scale",
@@ -34,7 +38,11 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
         &database,
         "--json",
         json.to_str().expect("a UTF-8 path"),
-    ]);
+    ];
+    if pinned {
+        args.extend(["--suite-cpus", "0"]);
+    }
+    let run = suite.redress(&args);
     suite.drop_database(&database);
 
     // Assert
@@ -98,4 +106,21 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
         "{}",
         run.stdout
     );
+    if pinned {
+        let placement = &report["placement"];
+        assert_eq!(placement["suite"], "0", "{report:#}");
+        assert_eq!(placement["database_pinned"], true, "{report:#}");
+        let generator = placement["generator"].as_str().expect("generator CPUs");
+        assert!(
+            !generator.is_empty() && !generator.split(',').any(|cpu| cpu == "0"),
+            "the generator runs beside the suite, not with it: {report:#}"
+        );
+        assert_eq!(
+            suite.database_cpus(),
+            database_cpus,
+            "PostgreSQL has its CPUs back"
+        );
+    } else {
+        assert!(report.get("placement").is_none(), "{report:#}");
+    }
 }

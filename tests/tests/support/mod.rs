@@ -712,6 +712,18 @@ impl Suite {
             .expect("database dropped");
     }
 
+    /// The CPUs a new backend of the suite's PostgreSQL server may run on,
+    /// as `/proc/<pid>/status` lists them (`0-1`); the server is local.
+    pub fn database_cpus(&self) -> String {
+        let backend: i32 = self
+            .runtime
+            .block_on(
+                sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(self.database.admin_pool()),
+            )
+            .expect("a backend's process id");
+        cpus_allowed(&format!("/proc/{backend}/status"))
+    }
+
     /// Runs `redress <args>` against this suite.
     pub fn redress(&self, args: &[&str]) -> Outcome {
         run(self.dir.path(), &self.vars, args)
@@ -784,4 +796,15 @@ impl Suite {
     pub fn stderr(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
+}
+
+/// The `Cpus_allowed_list` of a `/proc/<pid>/status` file (`0-1`).
+pub fn cpus_allowed(status: &str) -> String {
+    std::fs::read_to_string(status)
+        .unwrap_or_else(|error| panic!("reading {status}: {error}"))
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+        .unwrap_or_else(|| panic!("{status} lists no CPUs"))
+        .trim()
+        .to_owned()
 }

@@ -11,6 +11,7 @@
 //! stops it, runs `pgbench` at the same client count on the same server,
 //! and prints every scenario's throughput beside its baseline's.
 
+mod affinity;
 mod broadcast;
 mod early_warning;
 mod load;
@@ -34,6 +35,7 @@ use sqlx::PgPool;
 
 use crate::seed::{SeedArgs, Seeded, seed_into};
 use crate::{dev, suite};
+use affinity::{CpuList, Placement};
 use load::{Measure, Shape};
 use pgbench::{Pgbench, Workload};
 use process::{Process, RssPeak, free_port};
@@ -88,6 +90,11 @@ pub struct BenchArgs {
     /// missing, reused at the same scale).
     #[arg(long, default_value = "redress_pgbench")]
     pub baseline_database: String,
+    /// Run the suite and its PostgreSQL on these CPUs (`0`, `0,2`, `1-3`)
+    /// and the load generator on the others, so the generator's work does
+    /// not come out of the suite's (default: no pinning).
+    #[arg(long)]
+    pub suite_cpus: Option<CpuList>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -327,6 +334,15 @@ pub async fn run(
     }
 
     // The whole suite in one process, under load.
+    let mut placement = args.suite_cpus.clone().map(Placement::new).transpose()?;
+    if let Some(placement) = &mut placement {
+        eprintln!(
+            "Pinning the suite and its database to CPUs {}, the load generator to {} ...",
+            placement.suite, placement.generator
+        );
+        placement.pin_generator()?;
+        placement.pin_database(&bench_pool).await?;
+    }
     eprintln!("Starting the suite (redress up) ...");
     let mut suite = Process::start(&["up"], &env, &logs.join("suite.log"))?;
     suite
@@ -347,6 +363,9 @@ pub async fn run(
     suite
         .wait_serving(&crisis_endpoint, "redress.crisis.v1.CrisisService")
         .await?;
+    if let Some(placement) = &placement {
+        placement.pin_suite(suite.pid().context("the suite has no process id")?)?;
+    }
     tokio::time::sleep(Duration::from_secs(3)).await;
     idle.suite = suite.rss();
     let peak = RssPeak::start(suite.pid().context("the suite has no process id")?);
@@ -396,9 +415,17 @@ pub async fn run(
     suite.stop().await?;
     let overloaded = match ramp {
         Some(steps) => Some(
-            overload::overload(&target, &env, &logs, steps, args.warmup, args.duration)
-                .await
-                .context("scenario overload")?,
+            overload::overload(
+                &target,
+                &env,
+                &logs,
+                placement.as_ref(),
+                steps,
+                args.warmup,
+                args.duration,
+            )
+            .await
+            .context("scenario overload")?,
         ),
         None => None,
     };
@@ -426,6 +453,9 @@ pub async fn run(
     let postgres: String = sqlx::query_scalar("SHOW server_version")
         .fetch_one(&bench_pool)
         .await?;
+    if let Some(placement) = &placement {
+        placement.release_database(&bench_pool).await?;
+    }
     bench_pool.close().await;
     server_pool.close().await;
 
@@ -433,6 +463,7 @@ pub async fn run(
         shape, args.scale, seeded, postgres, idle, results, baselines,
     );
     report.overload = overloaded;
+    report.placement = placement;
     println!("{}", report.table());
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)

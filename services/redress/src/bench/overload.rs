@@ -26,6 +26,7 @@ use std::time::Duration;
 use redress_proto::complaints::v1 as pb;
 use redress_proto::complaints::v1::complaint_service_client::ComplaintServiceClient;
 
+use super::affinity::Placement;
 use super::load::{self, Measure, Shape, Turn};
 use super::open_loop::{self, quantile_ms};
 use super::process::Process;
@@ -151,12 +152,13 @@ fn capacity(steps: &[RampStep]) -> Option<&RampStep> {
 }
 
 /// Step 2: starts the suite with `env` and a concurrency limit of the
-/// capacity's clients, offers it twice the capacity's throughput, and stops
-/// it.
+/// capacity's clients (pinned as `placement` says, if at all), offers it
+/// twice the capacity's throughput, and stops it.
 pub async fn overload(
     target: &Target,
     env: &[(String, String)],
     logs: &Path,
+    placement: Option<&Placement>,
     steps: Vec<RampStep>,
     warmup: Duration,
     duration: Duration,
@@ -180,6 +182,13 @@ pub async fn overload(
     suite
         .wait_serving(&target.complaints, "redress.complaints.v1.ComplaintService")
         .await?;
+    if let Some(placement) = placement {
+        placement.pin_suite(
+            suite
+                .pid()
+                .ok_or_else(|| anyhow::anyhow!("the suite has no process id"))?,
+        )?;
+    }
     // The feed followers connect and start their watch streams.
     tokio::time::sleep(Duration::from_secs(3)).await;
 

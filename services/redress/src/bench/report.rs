@@ -5,6 +5,7 @@
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 
+use super::affinity::Placement;
 use super::broadcast::BroadcastOutcome;
 use super::early_warning::EarlyWarningOutcome;
 use super::load::{Measure, Outcome, Shape};
@@ -195,6 +196,10 @@ pub struct Report {
     /// The overload mode's findings, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overload: Option<OverloadResult>,
+    /// Where the suite and the load generator ran, when pinned
+    /// (`--suite-cpus`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
 }
 
 fn first_line_after(path: &str, label: &str) -> Option<String> {
@@ -252,6 +257,7 @@ impl Report {
             scenarios,
             baselines,
             overload: None,
+            placement: None,
         }
     }
 
@@ -413,6 +419,18 @@ impl Report {
                 seeded.open_complaints,
                 seeded.rows,
                 seeded.seconds
+            ));
+        }
+        if let Some(placement) = &self.placement {
+            out.push_str(&format!(
+                "Pinned: the suite{} on CPUs {}, the load generator on {}\n",
+                if placement.database_pinned {
+                    " and PostgreSQL"
+                } else {
+                    ""
+                },
+                placement.suite,
+                placement.generator
             ));
         }
         if let Some(overload) = &self.overload {
