@@ -102,7 +102,13 @@ pub fn profile(
             .map(Some)
     };
     let mut channels = Vec::new();
-    for (i, raw) in preferred_channels.iter().enumerate() {
+    // No channel twice, so never more values than there are channels.
+    let listed = v.bounded(
+        &f("preferred_channels"),
+        preferred_channels,
+        Channel::PAIRS.len(),
+    );
+    for (i, raw) in listed.iter().enumerate() {
         match WireEnum::from_wire(*raw) {
             Ok(Some(channel)) if !channels.contains(&channel) => channels.push(channel),
             Ok(Some(_)) => v.add(
@@ -129,10 +135,7 @@ pub fn profile(
     );
     let size = v.check(f("size"), WireEnum::from_wire(*size));
     let mut tag_set = BTreeSet::new();
-    if tags.len() > MAX_TAGS {
-        v.add(f("tags"), format!("holds more than {MAX_TAGS} entries"));
-    }
-    for (i, tag) in tags.iter().enumerate() {
+    for (i, tag) in v.bounded(&f("tags"), tags, MAX_TAGS).iter().enumerate() {
         if let Some(tag) = v.check(format!("{}[{i}]", f("tags")), Identifier::parse(tag)) {
             tag_set.insert(tag);
         }
@@ -708,3 +711,6 @@ pub fn satisfaction_record(
         create_time: Some(wire::timestamp(create_time)),
     }
 }
+
+#[cfg(test)]
+mod props;
