@@ -382,13 +382,7 @@ pub fn attachments(
     prefix: &str,
     given: &[pb::Attachment],
 ) -> Vec<Attachment> {
-    if given.len() > MAX_ATTACHMENTS {
-        v.add(
-            prefix,
-            format!("holds more than {MAX_ATTACHMENTS} attachments"),
-        );
-    }
-    given
+    v.bounded(prefix, given, MAX_ATTACHMENTS)
         .iter()
         .enumerate()
         .map(|(i, a)| {
@@ -400,16 +394,22 @@ pub fn attachments(
                 file_name,
             } = a;
             let at = |f: &str| format!("{prefix}[{i}].{f}");
+            // One violation per field: the shape is checked only of text
+            // that passed `text`.
+            let before = v.violations().len();
             let uri = text(v, &at("uri"), uri, 2000, true);
-            if !(uri.is_empty() || uri.starts_with("https://") || uri.starts_with("s3://")) {
+            if v.violations().len() == before
+                && !(uri.starts_with("https://") || uri.starts_with("s3://"))
+            {
                 v.add(at("uri"), "must be an https:// or s3:// URI");
             }
+            let before = v.violations().len();
             let media_type = text(v, &at("media_type"), media_type, 255, true);
             let mut parts = media_type.split('/');
             let media_ok = matches!((parts.next(), parts.next(), parts.next()),
                 (Some(t), Some(s), None) if !t.is_empty() && !s.is_empty()
                     && !media_type.contains(char::is_whitespace));
-            if !media_type.is_empty() && !media_ok {
+            if v.violations().len() == before && !media_ok {
                 v.add(at("media_type"), "must be a media type such as image/jpeg");
             }
             let sha = sha256.trim().to_owned();
@@ -468,3 +468,6 @@ pub fn team(t: &Team) -> pb::Team {
         update_time: Some(wire::timestamp(t.update_time)),
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::paging::{bad_token, decode_time_id, encode_time_id, page_args};
 use super::{Acting, ComplaintApi, complaint_id, complaint_not_found, convert};
+use crate::domain::category::CategoryTree;
 use crate::domain::complaint::Complaint;
 use crate::domain::names;
 use crate::domain::priority::{Priority, Severity};
@@ -160,60 +161,7 @@ impl ComplaintApi {
         r: pb::ListComplaintsRequest,
     ) -> Result<pb::ListComplaintsResponse, ApiError> {
         let mut v = FieldViolations::new();
-        let mut filter = ListFilter {
-            owner: Some(r.owner.trim().to_owned()).filter(|o| !o.is_empty()),
-            ..ListFilter::default()
-        };
-        if r.owner.chars().count() > MAX_OWNER {
-            v.add("owner", format!("must be at most {MAX_OWNER} characters"));
-        }
-        if !r.team.is_empty() {
-            filter.team = v.check("team", names::parse_team(&r.team));
-        }
-        for (i, state) in v
-            .bounded("states", &r.states, MAX_FILTER_VALUES)
-            .iter()
-            .enumerate()
-        {
-            match State::from_wire(*state) {
-                Ok(Some(state)) => filter.states.push(state),
-                Ok(None) => v.add(format!("states[{i}]"), "must not be unspecified"),
-                Err(e) => v.add(format!("states[{i}]"), e),
-            }
-        }
-        if !r.category.is_empty() {
-            if self.policies.categories.contains(&r.category) {
-                filter.category = Some(r.category.clone());
-            } else {
-                v.add("category", "is not a category of the tree");
-            }
-        }
-        for (i, severity) in v
-            .bounded("severities", &r.severities, MAX_FILTER_VALUES)
-            .iter()
-            .enumerate()
-        {
-            match Severity::from_wire(*severity) {
-                Ok(Some(severity)) => filter.severities.push(severity),
-                Ok(None) => v.add(format!("severities[{i}]"), "must not be unspecified"),
-                Err(e) => v.add(format!("severities[{i}]"), e),
-            }
-        }
-        if !r.customer.is_empty() {
-            filter.customer = v.check("customer", names::parse_customer(&r.customer));
-        }
-        filter.sla = match pb::SlaFilter::try_from(r.sla) {
-            Ok(pb::SlaFilter::Unspecified) => None,
-            Ok(pb::SlaFilter::Overdue) => Some(SlaCondition::Overdue),
-            Ok(pb::SlaFilter::AtRisk) => Some(SlaCondition::AtRisk),
-            Ok(pb::SlaFilter::OverdueOrAtRisk) => Some(SlaCondition::OverdueOrAtRisk),
-            Err(_) => {
-                v.add("sla", wire::UNKNOWN);
-                None
-            }
-        };
-        filter.created_from = time_field(&mut v, "create_time_start", r.create_time_start.as_ref());
-        filter.created_before = time_field(&mut v, "create_time_end", r.create_time_end.as_ref());
+        let filter = list_filter(&mut v, &r, &self.policies.categories);
         let mut filters = r.clone();
         filters.page_size = 0;
         filters.page_token.clear();
@@ -378,6 +326,73 @@ impl ComplaintApi {
     }
 }
 
+/// The filters of a ListComplaints request, recording a violation in `v`
+/// for each bad one; its page fields are read by the caller.
+fn list_filter(
+    v: &mut FieldViolations,
+    r: &pb::ListComplaintsRequest,
+    categories: &CategoryTree,
+) -> ListFilter {
+    let mut filter = ListFilter {
+        owner: Some(r.owner.trim().to_owned()).filter(|o| !o.is_empty()),
+        ..ListFilter::default()
+    };
+    if r.owner.chars().count() > MAX_OWNER {
+        v.add("owner", format!("must be at most {MAX_OWNER} characters"));
+    } else if r.owner.contains('\0') {
+        // PostgreSQL text cannot hold NUL: refused here, not as INTERNAL.
+        v.add("owner", "must not contain NUL characters");
+    }
+    if !r.team.is_empty() {
+        filter.team = v.check("team", names::parse_team(&r.team));
+    }
+    for (i, state) in v
+        .bounded("states", &r.states, MAX_FILTER_VALUES)
+        .iter()
+        .enumerate()
+    {
+        match State::from_wire(*state) {
+            Ok(Some(state)) => filter.states.push(state),
+            Ok(None) => v.add(format!("states[{i}]"), "must not be unspecified"),
+            Err(e) => v.add(format!("states[{i}]"), e),
+        }
+    }
+    if !r.category.is_empty() {
+        if categories.contains(&r.category) {
+            filter.category = Some(r.category.clone());
+        } else {
+            v.add("category", "is not a category of the tree");
+        }
+    }
+    for (i, severity) in v
+        .bounded("severities", &r.severities, MAX_FILTER_VALUES)
+        .iter()
+        .enumerate()
+    {
+        match Severity::from_wire(*severity) {
+            Ok(Some(severity)) => filter.severities.push(severity),
+            Ok(None) => v.add(format!("severities[{i}]"), "must not be unspecified"),
+            Err(e) => v.add(format!("severities[{i}]"), e),
+        }
+    }
+    if !r.customer.is_empty() {
+        filter.customer = v.check("customer", names::parse_customer(&r.customer));
+    }
+    filter.sla = match pb::SlaFilter::try_from(r.sla) {
+        Ok(pb::SlaFilter::Unspecified) => None,
+        Ok(pb::SlaFilter::Overdue) => Some(SlaCondition::Overdue),
+        Ok(pb::SlaFilter::AtRisk) => Some(SlaCondition::AtRisk),
+        Ok(pb::SlaFilter::OverdueOrAtRisk) => Some(SlaCondition::OverdueOrAtRisk),
+        Err(_) => {
+            v.add("sla", wire::UNKNOWN);
+            None
+        }
+    };
+    filter.created_from = time_field(v, "create_time_start", r.create_time_start.as_ref());
+    filter.created_before = time_field(v, "create_time_end", r.create_time_end.as_ref());
+    filter
+}
+
 /// An optional timestamp field.
 fn time_field(
     v: &mut FieldViolations,
@@ -414,3 +429,6 @@ fn decode_work_cursor(bytes: &[u8]) -> Result<store::WorkCursor, ApiError> {
     let id = Uuid::from_slice(&bytes[18..]).map_err(|_| bad())?;
     Ok((due, priority.code().to_owned(), id))
 }
+
+#[cfg(test)]
+mod props;
