@@ -155,7 +155,7 @@ pub fn duration(d: SignedDuration) -> prost_types::Duration {
 
 /// A wire duration; an error for a malformed one.
 pub fn from_duration(d: &prost_types::Duration) -> Result<SignedDuration, &'static str> {
-    if d.nanos.abs() >= 1_000_000_000
+    if d.nanos.unsigned_abs() >= 1_000_000_000
         || (d.seconds > 0 && d.nanos < 0)
         || (d.seconds < 0 && d.nanos > 0)
     {
@@ -311,6 +311,13 @@ pub fn scope(v: &mut FieldViolations, field: &str, scope: Option<&pb::CrisisScop
                 v.add(
                     format!("{field}.{name}[{i}]"),
                     "must be 1 to 100 characters",
+                );
+            } else if value.contains('\0') {
+                // Stored as JSONB, which cannot hold NUL: refused here, not
+                // as INTERNAL.
+                v.add(
+                    format!("{field}.{name}[{i}]"),
+                    "must not contain NUL characters",
                 );
             }
         }
