@@ -33,6 +33,10 @@ pub const MAX_RENDERED: usize = 1 << 20;
 /// The variable every message has.
 pub const RECIPIENT: &str = "recipient";
 
+/// Why text with a NUL character is refused: PostgreSQL's `text` cannot
+/// store it.
+pub const NUL: &str = "must not contain a NUL character";
+
 /// A bad part of a template: the field and what is wrong.
 pub type Problem = (&'static str, String);
 
@@ -62,17 +66,22 @@ pub fn is_variable_name(name: &str) -> bool {
         && name != RECIPIENT
 }
 
-/// Checks a template's subject, body and declared variables: sizes, syntax,
-/// and that it uses no variable it does not declare. Returns every problem.
+/// Checks a template's subject, body and declared variables: sizes, NUL
+/// characters, syntax, and that it uses no variable it does not declare.
+/// Returns every problem.
 pub fn check(subject: &str, body: &str, variables: &[String]) -> Vec<Problem> {
     let mut problems = Vec::new();
     if subject.len() > MAX_SUBJECT {
         problems.push(("subject", format!("is longer than {MAX_SUBJECT} bytes")));
+    } else if subject.contains('\0') {
+        problems.push(("subject", NUL.to_owned()));
     }
     if body.trim().is_empty() {
         problems.push(("body", "is required".to_owned()));
     } else if body.len() > MAX_BODY {
         problems.push(("body", format!("is longer than {MAX_BODY} bytes")));
+    } else if body.contains('\0') {
+        problems.push(("body", NUL.to_owned()));
     }
     if variables.len() > MAX_VARIABLES {
         // One problem for the list, not one per name past the cap.
@@ -282,7 +291,16 @@ fn render_bounded(
             }
         })?;
     // The writer takes whole `str` pieces or nothing, so the bytes are UTF-8.
-    String::from_utf8(out.0).map_err(|_| RenderError::Failed("the output is not UTF-8".into()))
+    let text = String::from_utf8(out.0)
+        .map_err(|_| RenderError::Failed("the output is not UTF-8".into()))?;
+    // A string literal may spell one (`"\u0000"`); the inbox could not
+    // store it.
+    if text.contains('\0') {
+        return Err(RenderError::Failed(
+            "the output contains a NUL character".into(),
+        ));
+    }
+    Ok(text)
 }
 
 /// Output that refuses a write taking it beyond [`MAX_RENDERED`] bytes.
@@ -533,5 +551,23 @@ mod tests {
         assert!(check("", body, &[]).is_empty());
         let result = render("", body, &[], &vars(&[]), &ann(), None);
         assert!(matches!(result, Err(RenderError::Failed(_))), "{result:?}");
+    }
+
+    #[test]
+    fn a_nul_in_the_wording_is_refused_and_one_spelled_by_an_escape_fails_its_render() {
+        let spelled = r#"Hello{{ "\u0000" }}"#;
+
+        let saved = check("a\0", "b\0", &[]);
+        let rendered = render("", spelled, &[], &vars(&[]), &ann(), None);
+
+        assert_eq!(
+            saved,
+            [("subject", NUL.to_owned()), ("body", NUL.to_owned())]
+        );
+        assert!(check("", spelled, &[]).is_empty());
+        assert!(
+            matches!(rendered, Err(RenderError::Failed(_))),
+            "{rendered:?}"
+        );
     }
 }

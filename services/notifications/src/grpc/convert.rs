@@ -108,35 +108,53 @@ pub fn fingerprint_with_variables<M: prost::Message + Clone>(
     redress_platform::idempotency::fingerprint(&bytes)
 }
 
-/// Template variables: names as templates declare them, bounded values.
+/// Template variables: names as templates declare them (optionally
+/// localised, `<name>@<locale>`), values within [`MAX_VALUE`] bytes and
+/// free of NUL (which neither `text` nor `jsonb` can store). Returns the
+/// variables that passed; a map of more than [`MAX_VARIABLES`] is one
+/// violation on `field`, whatever its entries.
+///
+/// A variable's violation is on `<field>[<name>]` only when the name is a
+/// variable name, so a field path never carries what the caller made up
+/// (a NUL, a `]` or `.` that would spell another path, megabytes). Names
+/// that are not variable names are one violation on `field` that counts
+/// them without echoing them: a map has no index to point at instead, and
+/// an index into some order of its keys would mean nothing to the caller.
 pub fn variables(
     given: &std::collections::HashMap<String, String>,
     field: &str,
     v: &mut FieldViolations,
 ) -> BTreeMap<String, String> {
-    if given.len() > MAX_VARIABLES {
-        // One violation for the map, not one per entry past the cap.
-        v.add(field, format!("holds more than {MAX_VARIABLES} variables"));
+    if !v.within(field, given.len(), MAX_VARIABLES) {
         return BTreeMap::new();
     }
-    for (name, value) in given {
+    let mut accepted = BTreeMap::new();
+    let mut unnamed = 0usize;
+    let sorted: BTreeMap<&String, &String> = given.iter().collect();
+    for (name, value) in sorted {
         if crate::domain::template::split_localised(name).is_none() {
-            v.add(
-                format!("{field}[{name}]"),
-                "is not a variable name (a-z, 0-9, _), optionally localised as <name>@<locale>",
-            );
+            unnamed += 1;
+            continue;
         }
+        let path = format!("{field}[{name}]");
         if value.len() > MAX_VALUE {
-            v.add(
-                format!("{field}[{name}]"),
-                format!("is longer than {MAX_VALUE} bytes"),
-            );
+            v.add(path, format!("is longer than {MAX_VALUE} bytes"));
+        } else if value.contains('\0') {
+            v.add(path, crate::domain::template::NUL);
+        } else {
+            accepted.insert(name.clone(), value.clone());
         }
     }
-    given
-        .iter()
-        .map(|(k, val)| (k.clone(), val.clone()))
-        .collect()
+    if unnamed > 0 {
+        v.add(
+            field,
+            format!(
+                "holds {unnamed} names that are not variable names (a-z, 0-9, _, at most 64 \
+                 bytes), optionally localised as <name>@<locale>"
+            ),
+        );
+    }
+    accepted
 }
 
 /// The wire template.

@@ -13,13 +13,15 @@ use crate::domain::channel::Channel;
 use crate::domain::locale::Locale;
 use crate::domain::preferences::{OptOut, QuietHours};
 use crate::domain::recipient::Recipient;
-use crate::domain::template::check_kind;
+use crate::domain::template::{NUL, check_kind};
 use crate::store::contacts::{self, ContactRow};
 use crate::store::inbox;
 use crate::store::preferences::{self, PreferencesRow};
 
 /// The most opt-outs a recipient may keep.
 const MAX_OPT_OUTS: usize = 200;
+/// The longest chat webhook URL, in bytes.
+const MAX_URL: usize = 2_000;
 
 fn preferences_of(recipient: &str, row: Option<&PreferencesRow>) -> pb::Preferences {
     let Some(row) = row else {
@@ -233,6 +235,8 @@ impl NotificationApi {
         let mut v = FieldViolations::new();
         if display_name.len() > 200 {
             v.add("contact.display_name", "is longer than 200 bytes");
+        } else if display_name.contains('\0') {
+            v.add("contact.display_name", NUL);
         }
         if !email.is_empty() && !email_address::EmailAddress::is_valid(&email) {
             v.add("contact.email", "is not an e-mail address");
@@ -253,10 +257,20 @@ impl NotificationApi {
                 }
             }
         };
-        if !chat_webhook_url.is_empty() && http_url(&chat_webhook_url).is_none() {
+        // The text is stored as given and parsed again when used, so it
+        // must be what the parser reads: the URL parser drops or escapes
+        // control characters (and PostgreSQL cannot store a NUL).
+        if !chat_webhook_url.is_empty()
+            && (chat_webhook_url.len() > MAX_URL
+                || chat_webhook_url.chars().any(|c| c.is_control())
+                || http_url(&chat_webhook_url).is_none())
+        {
             v.add(
                 "contact.chat_webhook_url",
-                "must be an http:// or https:// URL",
+                format!(
+                    "must be an http:// or https:// URL of at most {MAX_URL} bytes, without \
+                     control characters"
+                ),
             );
         }
         let channels = channel_list(&channels, "contact.channels", &mut v);

@@ -132,10 +132,16 @@ impl NotificationApi {
         }
         let fingerprint = Fingerprint::of("ListTemplates", &[kind.as_bytes()]);
         let (size, cursor) = paging(page_size, &page_token, fingerprint)?;
+        // The cursor's text goes to PostgreSQL as query parameters, which
+        // cannot hold a NUL: a token made by hand with one is not ours.
         let after: Option<[String; 5]> = match cursor {
             Some(bytes) => Some(
-                serde_json::from_slice(&bytes)
-                    .map_err(|_| ApiError::invalid("page_token", "is not a token of this list"))?,
+                serde_json::from_slice::<[String; 5]>(&bytes)
+                    .ok()
+                    .filter(|keys| !keys.iter().any(|k| k.contains('\0')))
+                    .ok_or_else(|| {
+                        ApiError::invalid("page_token", "is not a token of this list")
+                    })?,
             ),
             None => None,
         };

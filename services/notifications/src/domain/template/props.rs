@@ -3,13 +3,21 @@
 //! injection); it is escaped exactly as its channel needs (HTML for the
 //! inbox, chat markup for chat rooms, nothing for plain text); a checked
 //! template given its declared variables leaves no markup unresolved; a
-//! subject is one line; output is bounded; nothing panics.
+//! subject is one line; output is bounded and never holds a NUL; nothing
+//! panics.
 
 use super::*;
 use proptest::prelude::*;
 
-/// Values a caller may send, rich in template and markup syntax.
+/// Values a caller may send and the API lets through, rich in template and
+/// markup syntax and control characters; a NUL never gets this far
+/// (`grpc::convert::variables` refuses it: nothing could store it).
 fn hostile_value() -> impl Strategy<Value = String> {
+    hostile_or_nul().prop_map(|value| value.replace('\0', ""))
+}
+
+/// Values as a caller may send them, NUL included.
+fn hostile_or_nul() -> impl Strategy<Value = String> {
     prop_oneof![
         ".{0,40}",
         "[{}%#<>&\"'/ a-z\\x00-\\x1f]{0,60}",
@@ -153,6 +161,26 @@ proptest! {
         match render("", &body, &declared, &one("a", &value), &recipient(), None) {
             Ok(rendered) => prop_assert!(rendered.body.len() <= MAX_RENDERED),
             Err(error) => prop_assert!(matches!(error, RenderError::Failed(_))),
+        }
+    }
+
+    #[test]
+    fn a_value_with_a_nul_fails_its_render_cleanly_instead_of_reaching_storage(
+        value in hostile_or_nul(),
+    ) {
+        let declared = vec!["a".to_owned()];
+
+        let result = render("", "{{ a }}", &declared, &one("a", &value), &recipient(), None);
+
+        match result {
+            Ok(rendered) => {
+                prop_assert!(!value.contains('\0'));
+                prop_assert!(!rendered.body.contains('\0') && !rendered.subject.contains('\0'));
+            }
+            Err(error) => {
+                prop_assert!(value.contains('\0'));
+                prop_assert!(matches!(error, RenderError::Failed(_)));
+            }
         }
     }
 
