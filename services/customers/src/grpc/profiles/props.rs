@@ -69,7 +69,6 @@ fn request() -> impl Strategy<Value = pb::SelectCustomersRequest> {
         .prop_map(|(selector, batch_size)| pb::SelectCustomersRequest {
             selector,
             batch_size,
-            ..pb::SelectCustomersRequest::default()
         })
 }
 
