@@ -237,6 +237,9 @@ fn attempt(a: &AttemptRow) -> pb::Attempt {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod fingerprint_tests {
     use std::collections::HashMap;
 
