@@ -51,6 +51,39 @@ async fn over_long_filter_lists_are_one_violation_each_however_long_they_are() {
 }
 
 #[tokio::test]
+async fn an_over_long_language_tag_is_refused_with_one_violation_and_nothing_written() {
+    let app = spawn_app().await;
+    let customer = app.customer("Ada Lovelace").await;
+    let status = app
+        .agent("agent-1")
+        .create_complaint(pb::CreateComplaintRequest {
+            complaint: Some(pb::Complaint {
+                // A well-formed private-use tag, one character past 35.
+                language: "en-x-aaaaaaaa-bbbbbbbb-cccccccc-dddd".into(),
+                ..complaint(&customer)
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect_err("refused");
+    assert_invalid(&status, &["complaint.language"]);
+    assert_eq!(app.count("complaints").await, 0);
+}
+
+#[tokio::test]
+async fn an_over_long_batch_of_bad_names_is_one_violation_on_the_list() {
+    let app = spawn_app().await;
+    let status = app
+        .supervisor()
+        .batch_get_complaints(pb::BatchGetComplaintsRequest {
+            names: vec!["not a complaint".into(); 1001],
+        })
+        .await
+        .expect_err("refused");
+    assert_invalid(&status, &["names"]);
+}
+
+#[tokio::test]
 async fn a_page_above_the_maximum_is_served_and_a_negative_one_refused() {
     let app = spawn_app().await;
     app.received().await;

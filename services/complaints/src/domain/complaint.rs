@@ -129,6 +129,11 @@ pub const MAX_LONG_TEXT: usize = 10_000;
 pub const MAX_REASON: usize = 4_000;
 /// Longest short code (product, region), in characters.
 pub const MAX_CODE: usize = 100;
+/// Longest language tag, in characters: the 35 that RFC 5646 (BCP 47,
+/// section 4.4.1) asks every implementation to hold, which every
+/// registered language, extlang, script, region and variant combination
+/// fits; only a long private-use tail (`x-...`) goes beyond it.
+pub const MAX_LANGUAGE: usize = 35;
 
 /// A complaint as stored.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,8 +11,8 @@ use redress_proto::complaints::v1 as pb;
 
 use crate::domain::category::CategoryTree;
 use crate::domain::complaint::{
-    Channel, Complaint, Description, EscalationReached, MAX_CODE, MAX_LONG_TEXT, MAX_REASON,
-    MAX_SUMMARY, Motive,
+    Channel, Complaint, Description, EscalationReached, MAX_CODE, MAX_LANGUAGE, MAX_LONG_TEXT,
+    MAX_REASON, MAX_SUMMARY, Motive,
 };
 use crate::domain::lifecycle::Kind;
 use crate::domain::names;
@@ -140,7 +140,12 @@ pub fn description(
     let motive = enum_field::<Motive>(&mut v, &f("motive"), *motive, false);
     let severity = enum_field::<Severity>(&mut v, &f("severity"), *severity, true);
     let language = language.trim().to_owned();
-    if !language.is_empty() && language_tags::LanguageTag::parse(&language).is_err() {
+    if language.chars().count() > MAX_LANGUAGE {
+        v.add(
+            f("language"),
+            format!("must be at most {MAX_LANGUAGE} characters"),
+        );
+    } else if !language.is_empty() && language_tags::LanguageTag::parse(&language).is_err() {
         v.add(
             f("language"),
             "must be a BCP 47 language tag, such as \"nl\" or \"zh-Hant-TW\"",

@@ -116,18 +116,7 @@ impl ComplaintApi {
         r: pb::BatchGetComplaintsRequest,
     ) -> Result<pb::BatchGetComplaintsResponse, ApiError> {
         let mut v = FieldViolations::new();
-        if r.names.is_empty() {
-            v.add("names", "is required");
-        }
-        if r.names.len() > MAX_BATCH {
-            v.add("names", format!("holds more than {MAX_BATCH} names"));
-        }
-        let ids: Vec<Uuid> = r
-            .names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, name)| complaint_id(&mut v, &format!("names[{i}]"), name))
-            .collect();
+        let ids = batch_ids(&mut v, &r.names);
         v.into_result()?;
         let mut conn = self.pool.acquire().await?;
         let found: HashMap<Uuid, Complaint> = store::get_many(&mut conn, &ids)
@@ -333,13 +322,15 @@ fn list_filter(
     r: &pb::ListComplaintsRequest,
     categories: &CategoryTree,
 ) -> ListFilter {
+    let owner = r.owner.trim();
     let mut filter = ListFilter {
-        owner: Some(r.owner.trim().to_owned()).filter(|o| !o.is_empty()),
+        owner: Some(owner.to_owned()).filter(|o| !o.is_empty()),
         ..ListFilter::default()
     };
-    if r.owner.chars().count() > MAX_OWNER {
+    // The limit applies to what is kept: the trimmed owner.
+    if owner.chars().count() > MAX_OWNER {
         v.add("owner", format!("must be at most {MAX_OWNER} characters"));
-    } else if r.owner.contains('\0') {
+    } else if owner.contains('\0') {
         // PostgreSQL text cannot hold NUL: refused here, not as INTERNAL.
         v.add("owner", "must not contain NUL characters");
     }
@@ -391,6 +382,20 @@ fn list_filter(
     filter.created_from = time_field(v, "create_time_start", r.create_time_start.as_ref());
     filter.created_before = time_field(v, "create_time_end", r.create_time_end.as_ref());
     filter
+}
+
+/// The ids of a BatchGetComplaints request's names, in order: a violation
+/// on `names` when there are none or more than [`MAX_BATCH`] (one for the
+/// whole list, its names then unread), else one on each bad name.
+fn batch_ids(v: &mut FieldViolations, names: &[String]) -> Vec<Uuid> {
+    if names.is_empty() {
+        v.add("names", "is required");
+    }
+    v.bounded("names", names, MAX_BATCH)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| complaint_id(v, &format!("names[{i}]"), name))
+        .collect()
 }
 
 /// An optional timestamp field.

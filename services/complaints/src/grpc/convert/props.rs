@@ -49,7 +49,8 @@ fn complaint_message() -> impl Strategy<Value = pb::Complaint> {
             any::<bool>(),
             prop_oneof![
                 Just(String::new()),
-                text_or("(nl|en-GB|zh-Hant-TW|x-klingon)")
+                text_or("(nl|en-GB|zh-Hant-TW|x-klingon)"),
+                "(en-)?x(-[a-z0-9]{1,8}){1,6}",
             ],
             wire_enum(4),
         ),
@@ -146,6 +147,7 @@ proptest! {
         }
         prop_assert!(tree.contains(&d.category));
         prop_assert!(d.language.is_empty() || language_tags::LanguageTag::parse(&d.language).is_ok());
+        prop_assert!(d.language.chars().count() <= MAX_LANGUAGE);
     }
 
     #[test]
@@ -176,7 +178,8 @@ proptest! {
         let language = c.language.trim();
         expect(
             "language",
-            !language.is_empty() && language_tags::LanguageTag::parse(language).is_err(),
+            language.chars().count() > MAX_LANGUAGE
+                || (!language.is_empty() && language_tags::LanguageTag::parse(language).is_err()),
         );
         expect("escalation_reached", EscalationReached::from_wire(c.escalation_reached).is_err());
         let expected: BTreeMap<&str, usize> =
@@ -268,4 +271,46 @@ fn too_many_attachments_are_one_violation_on_the_list_not_one_per_bad_attachment
 
     let fields: Vec<&str> = v.violations().iter().map(|x| x.field.as_str()).collect();
     assert_eq!(fields, ["note.attachments"]);
+}
+
+/// A complaint message every check accepts, in `language`.
+fn complaint_in(language: &str) -> pb::Complaint {
+    pb::Complaint {
+        kind: 1,
+        summary: "Parcel late".into(),
+        category: "too_slow".into(),
+        severity: 1,
+        language: language.into(),
+        ..pb::Complaint::default()
+    }
+}
+
+#[test]
+fn a_language_tag_longer_than_35_characters_is_refused_on_language_alone() {
+    let private_use = "en-x-aaaaaaaa-bbbbbbbb-cccccccc-dddd";
+    assert_eq!(private_use.chars().count(), MAX_LANGUAGE + 1);
+    assert!(language_tags::LanguageTag::parse(private_use).is_ok());
+
+    let refused = description(
+        &complaint_in(private_use),
+        "complaint",
+        &CategoryTree::seeded(),
+    );
+
+    let v = refused.expect_err("a 36-character tag is refused");
+    let fields: Vec<&str> = v.violations().iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(fields, ["complaint.language"]);
+}
+
+#[test]
+fn a_language_tag_of_35_characters_is_kept() {
+    let private_use = "en-x-aaaaaaaa-bbbbbbbb-cccccccc-ddd";
+
+    let kept = description(
+        &complaint_in(private_use),
+        "complaint",
+        &CategoryTree::seeded(),
+    );
+
+    assert_eq!(kept.expect("accepted").language, private_use);
 }

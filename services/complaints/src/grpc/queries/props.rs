@@ -2,7 +2,7 @@
 //! hostile input: whatever a caller sends, the filters are values the store
 //! can bind (no NUL, bounded, known enums) or violations that name each bad
 //! filter once (an over-long list once, as a whole) and no filter that was
-//! fine.
+//! fine. Likewise a BatchGetComplaints request's names.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +39,14 @@ fn timestamp() -> impl Strategy<Value = Option<prost_types::Timestamp>> {
         )
             .prop_map(|(seconds, nanos)| prost_types::Timestamp { seconds, nanos }),
     )
+}
+
+/// A complaint's name, or hostile text in its place.
+fn batch_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => any::<u128>().prop_map(|id| names::complaint(Uuid::from_u128(id))),
+        1 => hostile_text(),
+    ]
 }
 
 fn request() -> impl Strategy<Value = pb::ListComplaintsRequest> {
@@ -107,7 +115,8 @@ proptest! {
                 expected.insert(field.to_string(), 1);
             }
         };
-        expect("owner", r.owner.chars().count() > MAX_OWNER || r.owner.contains('\0'));
+        let owner = r.owner.trim();
+        expect("owner", owner.chars().count() > MAX_OWNER || owner.contains('\0'));
         expect("team", !r.team.is_empty() && names::parse_team(&r.team).is_err());
         expect("category", !r.category.is_empty() && !tree.contains(&r.category));
         expect("customer", !r.customer.is_empty() && names::parse_customer(&r.customer).is_err());
@@ -150,6 +159,41 @@ proptest! {
         prop_assert_eq!(filter.created_from.is_none(), r.create_time_start.is_none());
         prop_assert_eq!(filter.created_before.is_none(), r.create_time_end.is_none());
     }
+
+    #[test]
+    fn batch_names_are_read_or_refused_on_exactly_their_bad_names_and_a_long_batch_once(
+        given in prop_oneof![
+            4 => vec(batch_name(), 0..5),
+            1 => vec(batch_name(), MAX_BATCH - 1..MAX_BATCH + 3),
+        ],
+    ) {
+        let mut v = FieldViolations::new();
+
+        let ids = batch_ids(&mut v, &given);
+
+        let mut expected = BTreeMap::new();
+        if given.is_empty() || given.len() > MAX_BATCH {
+            expected.insert("names".to_string(), 1);
+        } else {
+            for (i, name) in given.iter().enumerate() {
+                if names::parse_complaint(name).is_err() {
+                    expected.insert(format!("names[{i}]"), 1);
+                }
+            }
+        }
+        let mut named: BTreeMap<String, usize> = BTreeMap::new();
+        for violation in v.violations() {
+            *named.entry(violation.field.clone()).or_default() += 1;
+        }
+        prop_assert_eq!(named, expected);
+        if v.is_empty() {
+            let asked: Vec<Uuid> = given
+                .iter()
+                .map(|n| names::parse_complaint(n).expect("accepted"))
+                .collect();
+            prop_assert_eq!(ids, asked);
+        }
+    }
 }
 
 #[test]
@@ -164,4 +208,30 @@ fn an_owner_filter_with_a_nul_is_refused_rather_than_failing_in_the_database() {
 
     let fields: Vec<&str> = v.violations().iter().map(|x| x.field.as_str()).collect();
     assert_eq!(fields, ["owner"]);
+}
+
+#[test]
+fn an_owner_filter_is_held_to_its_limit_after_trimming_as_it_is_kept() {
+    let r = pb::ListComplaintsRequest {
+        owner: format!("  {}  ", "a".repeat(MAX_OWNER)),
+        ..pb::ListComplaintsRequest::default()
+    };
+    let mut v = FieldViolations::new();
+
+    let filter = list_filter(&mut v, &r, &CategoryTree::seeded());
+
+    assert!(v.is_empty(), "{:?}", v.violations());
+    assert_eq!(filter.owner, Some("a".repeat(MAX_OWNER)));
+}
+
+#[test]
+fn an_over_long_batch_of_bad_names_is_one_violation_on_the_list() {
+    let given = vec!["not a complaint".to_string(); MAX_BATCH + 1];
+    let mut v = FieldViolations::new();
+
+    let ids = batch_ids(&mut v, &given);
+
+    let fields: Vec<&str> = v.violations().iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(fields, ["names"]);
+    assert!(ids.is_empty());
 }
