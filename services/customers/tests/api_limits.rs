@@ -29,6 +29,30 @@ async fn an_over_long_display_name_is_refused_with_one_violation_and_nothing_wri
 }
 
 #[tokio::test]
+async fn an_over_long_consent_list_is_one_violation_and_nothing_written() {
+    let app = spawn_app().await;
+    let bad = pb::Consent {
+        purpose: "Not a purpose!".into(),
+        ..Default::default()
+    };
+    let status = app
+        .agent()
+        .create_customer(pb::CreateCustomerRequest {
+            customer: Some(pb::Customer {
+                // Bad consents too: past the cap they are not looked at one
+                // by one, so the answer stays one violation long.
+                consents: vec![bad; 10_000],
+                ..person("Ada Lovelace")
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect_err("refused");
+    assert_invalid(&status, &["customer.consents"]);
+    assert_eq!(app.count("customers").await, 0);
+}
+
+#[tokio::test]
 async fn an_over_long_selector_list_is_one_violation_however_long_it_is() {
     let app = spawn_app().await;
     let status = app

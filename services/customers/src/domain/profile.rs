@@ -274,7 +274,7 @@ pub struct Profile {
     pub preferred_channels: Vec<Channel>,
     /// Formal or familiar.
     pub communication_style: Option<CommunicationStyle>,
-    /// Consent per purpose.
+    /// Consent per purpose, at most [`MAX_CONSENTS`].
     pub consents: Vec<Consent>,
     /// Industry, free text, at most 200 characters.
     pub industry: String,
@@ -296,6 +296,11 @@ pub struct Profile {
 pub const MAX_CONTACT_POINTS: usize = 50;
 /// Most tags a customer may have.
 pub const MAX_TAGS: usize = 50;
+/// Most consents a customer may have. Purposes are the company's own
+/// identifiers (no fixed list in this domain) and none may repeat, so this
+/// is a documented number: far more purposes than a consent form asks
+/// about, the same as for tags.
+pub const MAX_CONSENTS: usize = 50;
 
 #[cfg(test)]
 mod props;

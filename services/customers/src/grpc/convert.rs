@@ -21,8 +21,8 @@ use crate::domain::contact::{
 };
 use crate::domain::names;
 use crate::domain::profile::{
-    Channel, Consent, CustomerKind, DisplayName, Identifier, Locale, MAX_CONTACT_POINTS, MAX_TAGS,
-    Profile, TimeZoneName, optional_text, required_text,
+    Channel, Consent, CustomerKind, DisplayName, Identifier, Locale, MAX_CONSENTS,
+    MAX_CONTACT_POINTS, MAX_TAGS, Profile, TimeZoneName, optional_text, required_text,
 };
 use crate::domain::satisfaction::{Answer, Summary};
 use crate::store::activity::{InteractionRecord, NewSatisfaction};
@@ -285,6 +285,7 @@ fn parse_consents(
     v: &mut FieldViolations,
 ) -> Option<Vec<Consent>> {
     let before = v.violations().len();
+    let consents = v.bounded(path, consents, MAX_CONSENTS);
     let mut out: Vec<Consent> = Vec::with_capacity(consents.len());
     for (i, consent) in consents.iter().enumerate() {
         let pb::Consent {

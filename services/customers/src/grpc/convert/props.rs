@@ -96,7 +96,7 @@ fn customer_message() -> impl Strategy<Value = pb::Customer> {
             wire_enum(2),
         ),
         (
-            list(consent(), 4, 10),
+            list(consent(), 4, MAX_CONSENTS),
             text_or("[A-Za-z ]{0,20}"),
             wire_enum(3),
             list(text_or("[a-z][a-z0-9_-]{0,8}"), 4, MAX_TAGS),
@@ -215,6 +215,7 @@ proptest! {
         prop_assert_eq!(channels.len(), p.preferred_channels.len());
         let purposes: BTreeSet<_> = p.consents.iter().map(|c| &c.purpose).collect();
         prop_assert_eq!(purposes.len(), p.consents.len());
+        prop_assert!(p.consents.len() <= MAX_CONSENTS);
         prop_assert!(p.consents.iter().all(|c| c.update_time == now));
     }
 
@@ -267,6 +268,10 @@ proptest! {
         prop_assert_eq!(bad("contact_points"), c.contact_points.len() > MAX_CONTACT_POINTS);
         if c.contact_points.len() > MAX_CONTACT_POINTS {
             prop_assert!(!fields.keys().any(|f| f.starts_with("customer.contact_points[")));
+        }
+        prop_assert_eq!(bad("consents"), c.consents.len() > MAX_CONSENTS);
+        if c.consents.len() > MAX_CONSENTS {
+            prop_assert!(!fields.keys().any(|f| f.starts_with("customer.consents[")));
         }
         let max_channels = Channel::PAIRS.len();
         prop_assert_eq!(bad("preferred_channels"), c.preferred_channels.len() > max_channels);
@@ -362,4 +367,29 @@ fn a_channel_list_longer_than_there_are_channels_is_one_violation_on_the_list() 
         .map(|x| x.field.as_str())
         .collect();
     assert_eq!(fields, ["customer.preferred_channels"]);
+}
+
+#[test]
+fn too_many_consents_are_one_violation_on_the_list_not_one_per_bad_consent() {
+    let bad = pb::Consent {
+        purpose: "Not a purpose!".into(),
+        state: 0,
+        update_time: None,
+    };
+    let c = pb::Customer {
+        display_name: "Ada".into(),
+        kind: pb::CustomerKind::Person.into(),
+        consents: vec![bad; 100_000],
+        ..pb::Customer::default()
+    };
+    let now = Timestamp::from_second(1_800_000_000).expect("a time");
+
+    let refused = profile(&c, "customer", context(now, &[])).expect_err("too many consents");
+
+    let fields: Vec<&str> = refused
+        .violations()
+        .iter()
+        .map(|x| x.field.as_str())
+        .collect();
+    assert_eq!(fields, ["customer.consents"]);
 }
