@@ -11,9 +11,11 @@
 //!
 //! Refusing must cost far less than serving, or an overloaded server spends
 //! on refusals the CPU its admitted requests need. So the refusal is built
-//! once per layer and copied, and a shed request writes no log line of its
-//! own: one warning a second at most says how many were shed (the RPC
-//! metrics count each one by its status code).
+//! once per layer and copied, the layer sits outside the RPC span (a shed
+//! request gets no span, no trace context and no token check), and a shed
+//! request writes no log line of its own: one warning a second at most says
+//! how many were shed. Each one is still measured in
+//! `rpc.server.call.duration`, with status `RESOURCE_EXHAUSTED`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,6 +28,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use opentelemetry::metrics::{Histogram, Meter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::body::Body;
 use tonic::{Code, Status};
@@ -51,6 +54,8 @@ pub struct LoadShedLimitLayer {
 struct Refusal {
     /// The headers of the trailers-only refusal, made once.
     headers: HeaderMap,
+    /// `rpc.server.call.duration`, where each refusal is measured.
+    duration: Histogram<f64>,
     /// The rate-limited warning about shed requests.
     shed_log: ShedLog,
 }
@@ -59,11 +64,17 @@ impl LoadShedLimitLayer {
     /// A limit of `limit` requests in flight; refusals carry `error_domain`
     /// (`customers.redress`) in their `ErrorInfo`. A limit of 0 is taken as 1.
     pub fn new(limit: usize, error_domain: &'static str) -> Self {
+        Self::measured_by(limit, error_domain, &crate::telemetry::meter())
+    }
+
+    /// [`LoadShedLimitLayer::new`], measuring refusals with `meter`.
+    fn measured_by(limit: usize, error_domain: &'static str, meter: &Meter) -> Self {
         let (refusal, _) = overloaded(error_domain).into_http::<Body>().into_parts();
         Self {
             permits: Arc::new(Semaphore::new(limit.max(1))),
             refusal: Arc::new(Refusal {
                 headers: refusal.headers,
+                duration: super::trace::server_call_duration(meter),
                 shed_log: ShedLog::new(),
             }),
         }
@@ -111,9 +122,16 @@ where
             match Arc::clone(&self.permits).try_acquire_owned() {
                 Ok(permit) => Some(permit),
                 Err(_) => {
+                    let start = Instant::now();
                     let _ = self.refusal.shed_log.shed();
                     let mut refusal = Response::new(Body::empty());
                     *refusal.headers_mut() = self.refusal.headers.clone();
+                    super::trace::record_server_call(
+                        &self.refusal.duration,
+                        request.uri().path(),
+                        start,
+                        Code::ResourceExhausted,
+                    );
                     return LimitFuture::Shed {
                         response: Some(refusal),
                     };
@@ -291,6 +309,43 @@ mod tests {
         assert_eq!(first, Some(1));
         assert!(next.iter().all(Option::is_none), "{next:?}");
         assert_eq!(log.since_warning.load(Ordering::Relaxed), 100);
+    }
+
+    #[test]
+    fn a_shed_request_is_measured_with_its_method_and_status() {
+        // Arrange: a limit of one, held by a call that never ends.
+        let exporter = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+            .with_reader(
+                opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone()).build(),
+            )
+            .build();
+        let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "test");
+        let inner = tower::service_fn(|_: Request<()>| {
+            std::future::pending::<Result<Response<Body>, std::convert::Infallible>>()
+        });
+        let mut service =
+            LoadShedLimitLayer::measured_by(1, "customers.redress", &meter).layer(inner);
+        let request = |path: &str| Request::builder().uri(path).body(()).expect("a request");
+        let _held = service.call(request("/redress.x.v1.XService/Get"));
+
+        // Act
+        let shed = futures::executor::block_on(service.call(request("/redress.x.v1.XService/Get")))
+            .expect("infallible");
+
+        // Assert
+        assert_eq!(shed.headers()["grpc-status"], "8");
+        let points = super::super::trace::tests::recorded_durations(&provider, &exporter);
+        let attributes: Vec<(String, String)> = [
+            ("rpc.grpc.status_code", "8"),
+            ("rpc.method", "Get"),
+            ("rpc.service", "redress.x.v1.XService"),
+            ("rpc.system", "grpc"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert_eq!(points, vec![(attributes, 1)], "only the shed call ended");
     }
 
     #[test]

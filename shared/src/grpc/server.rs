@@ -4,8 +4,9 @@
 //! the address before serving. [`BoundServer::serve`] adds the platform's
 //! services (`grpc.health.v1` with one status per service name and `""`,
 //! reflection v1 and v1alpha) to the service's own routes and runs them
-//! behind, outermost first: CORS, gRPC-Web translation, the RPC span,
-//! drain cancellation, load shedding, the size refusal's code
+//! behind, outermost first: CORS, gRPC-Web translation, load shedding (as
+//! early as a refusal can be answered in the caller's protocol, so refusing
+//! stays cheap), the RPC span, drain cancellation, the size refusal's code
 //! (`RESOURCE_EXHAUSTED`), then the service's extra layer
 //! (authentication). tonic's default deadline applies to all of it. When
 //! the shutdown future resolves, health turns NOT_SERVING, the listener
@@ -215,12 +216,12 @@ impl BoundServer {
         let stack = ServiceBuilder::new()
             .layer(cors(&settings.cors_allowed_origins)?)
             .layer(GrpcWebLayer::new())
-            .layer(RpcTraceLayer::server())
-            .layer(drain.layer())
             .layer(LoadShedLimitLayer::new(
                 settings.concurrency_limit,
                 error_domain,
             ))
+            .layer(RpcTraceLayer::server())
+            .layer(drain.layer())
             .layer(MessageSizeLayer::new(
                 settings.max_message_bytes,
                 error_domain,

@@ -237,6 +237,27 @@ fn duration_histogram(side: Side, meter: &Meter) -> Histogram<f64> {
         .build()
 }
 
+/// The server's call-duration histogram from `meter`: what
+/// [`RpcTraceLayer::server`] records into, and what the load shedder
+/// records the calls it refuses into (they never reach this layer).
+pub(super) fn server_call_duration(meter: &Meter) -> Histogram<f64> {
+    duration_histogram(Side::Server, meter)
+}
+
+/// Records in `histogram` a server call to `path` that began at `start` and
+/// ended with `code`, with the attributes every RPC measurement carries.
+pub(super) fn record_server_call(
+    histogram: &Histogram<f64>,
+    path: &str,
+    start: Instant,
+    code: Code,
+) {
+    let (service, method) = rpc_name(path);
+    let mut timing = Timing::start(histogram.clone(), service, method);
+    timing.start = start;
+    timing.status(code);
+}
+
 /// A layer giving every RPC through it a span and a duration measurement;
 /// see the module documentation.
 #[derive(Clone, Debug)]
@@ -522,7 +543,7 @@ impl<B: HttpBody> HttpBody for TracedBody<B> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::convert::Infallible;
     use std::sync::{Arc, Mutex};
 
@@ -645,7 +666,7 @@ mod tests {
 
     /// The data points of `rpc.server.call.duration` a provider recorded,
     /// as (attributes, count).
-    fn recorded_durations(
+    pub(in crate::grpc) fn recorded_durations(
         provider: &opentelemetry_sdk::metrics::SdkMeterProvider,
         exporter: &opentelemetry_sdk::metrics::InMemoryMetricExporter,
     ) -> Vec<(Vec<(String, String)>, u64)> {
