@@ -97,3 +97,70 @@ async fn a_message_over_the_size_limit_is_resource_exhausted_and_the_server_carr
     declare(&mut client, crisis("service_quality")).await;
     assert_eq!(crises_listed(&mut client).await, 1);
 }
+
+#[tokio::test]
+async fn a_task_due_before_postgresql_s_first_day_is_refused_on_its_due_time() {
+    let app = spawn_app().await;
+    let mut client = manager(&app, "cm-1");
+    let c = declare(&mut client, crisis("service_quality"))
+        .await
+        .crisis
+        .expect("a crisis");
+
+    let status = client
+        .create_crisis_task(pb::CreateCrisisTaskRequest {
+            parent: c.name,
+            task: Some(pb::CrisisTask {
+                title: "Brief the call centre".into(),
+                owner: "agent-7".into(),
+                // About 7,500 BC: a time jiff holds and PostgreSQL does not.
+                due_time: Some(prost_types::Timestamp {
+                    seconds: -300_000_000_000,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect_err("refused");
+
+    assert_invalid(&status, &["task.due_time"]);
+}
+
+#[tokio::test]
+async fn an_over_long_plan_span_is_refused_on_its_field() {
+    let app = spawn_app().await;
+    let mut client = manager(&app, "cm-1");
+    let span = |seconds| Some(prost_types::Duration { seconds, nanos: 0 });
+
+    let status = client
+        .create_plan_template(pb::CreatePlanTemplateRequest {
+            plan_template: Some(pb::PlanTemplate {
+                crisis_type: "service_quality".into(),
+                title: "Service quality".into(),
+                tasks: vec![pb::PlanTask {
+                    title: "Call the press".into(),
+                    role: pb::TeamRole::Spokesperson.into(),
+                    department: String::new(),
+                    due_after: span(367 * 86_400),
+                }],
+                update_cadences: vec![pb::UpdateCadence {
+                    priority: pb::CrisisPriority::P1.into(),
+                    every: span(i64::MAX),
+                }],
+                ..Default::default()
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .expect_err("refused");
+
+    assert_invalid(
+        &status,
+        &[
+            "plan_template.tasks[0].due_after",
+            "plan_template.update_cadences[0].every",
+        ],
+    );
+}

@@ -55,6 +55,30 @@ fn state_names(states: &[CrisisState]) -> Vec<String> {
         .collect()
 }
 
+/// The member an AssignCrisisRole names, checked into `v`: their subject,
+/// role (none when refused), department and duties, as given. The member's
+/// `assign_time` is the service's to set and is not read.
+fn team_member(
+    v: &mut FieldViolations,
+    given: &pb::TeamMember,
+) -> (String, Option<TeamRole>, String, String) {
+    let subject = text(v, "member.subject", &given.subject, MAX_SUBJECT, true);
+    let role = match convert::role_from_wire(given.role) {
+        Ok(Some(role)) => Some(role),
+        Ok(None) => {
+            v.add("member.role", "is required");
+            None
+        }
+        Err(e) => {
+            v.add("member.role", e);
+            None
+        }
+    };
+    let department = text(v, "member.department", &given.department, 100, false);
+    let duties = text(v, "member.duties", &given.duties, 2000, false);
+    (subject, role, department, duties)
+}
+
 impl CrisisApi {
     /// The crisis as the wire shows it: its row, team, state times,
     /// measures and the next update's due time.
@@ -648,20 +672,7 @@ impl CrisisApi {
             v.add("member", "is required");
             return Err(ApiError::InvalidArgument(v));
         };
-        let subject = text(&mut v, "member.subject", &given.subject, MAX_SUBJECT, true);
-        let role = match convert::role_from_wire(given.role) {
-            Ok(Some(role)) => Some(role),
-            Ok(None) => {
-                v.add("member.role", "is required");
-                None
-            }
-            Err(e) => {
-                v.add("member.role", e);
-                None
-            }
-        };
-        let department = text(&mut v, "member.department", &given.department, 100, false);
-        let duties = text(&mut v, "member.duties", &given.duties, 2000, false);
+        let (subject, role, department, duties) = team_member(&mut v, given);
         v.into_result()?;
         let (Some(id), Some(role)) = (id, role) else {
             return Err(ApiError::Internal);
@@ -851,3 +862,6 @@ impl CrisisApi {
         })
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -37,6 +37,32 @@ const MAX_TASKS: usize = 200;
 /// repeats are refused).
 const MAX_CADENCES: usize = 10;
 
+/// Longest span a plan sets (a task's `due_after`, a cadence's `every`):
+/// a year, so a due time is always a time (never past the calendar's end,
+/// which would leave the task due at the declaration or the update never
+/// due).
+const MAX_PLAN_SPAN: SignedDuration = SignedDuration::from_hours(366 * 24);
+
+/// A plan's span in `field`: required, positive, whole seconds (as it is
+/// stored, so it reads back as given) and at most [`MAX_PLAN_SPAN`]; one
+/// violation otherwise.
+fn plan_span(
+    v: &mut FieldViolations,
+    field: &str,
+    given: Option<&prost_types::Duration>,
+) -> Option<SignedDuration> {
+    let problem = match given.map(convert::from_duration) {
+        None => "is required",
+        Some(Err(e)) => e,
+        Some(Ok(d)) if d <= SignedDuration::ZERO => "must be positive",
+        Some(Ok(d)) if d.subsec_nanos() != 0 => "must be a whole number of seconds",
+        Some(Ok(d)) if d > MAX_PLAN_SPAN => "must be at most 366 days",
+        Some(Ok(d)) => return Some(d),
+    };
+    v.add(field, problem);
+    None
+}
+
 /// Checks a template's title, guidance, tasks and cadences.
 fn template_content(
     v: &mut FieldViolations,
@@ -58,24 +84,10 @@ fn template_content(
             MAX_TASK_TITLE,
             true,
         );
-        let due_after = match task.due_after.as_ref().map(convert::from_duration) {
-            None => {
-                v.add(format!("{field}.due_after"), "is required");
-                None
-            }
-            Some(Err(e)) => {
-                v.add(format!("{field}.due_after"), e);
-                None
-            }
-            Some(Ok(d)) if d <= SignedDuration::ZERO => {
-                v.add(format!("{field}.due_after"), "must be positive");
-                None
-            }
-            Some(Ok(d)) => Some(d),
-        };
-        let role = v
-            .check(format!("{field}.role"), convert::role_from_wire(task.role))
-            .flatten();
+        let due_after = plan_span(v, &format!("{field}.due_after"), task.due_after.as_ref());
+        // `None` when the number is refused (named once, here), else the
+        // role or none.
+        let role = v.check(format!("{field}.role"), convert::role_from_wire(task.role));
         let department = text(
             v,
             &format!("{field}.department"),
@@ -84,8 +96,9 @@ fn template_content(
             false,
         );
         let owner = match (role, department.trim().is_empty()) {
-            (Some(role), true) => Some(TaskFor::Role(role)),
-            (None, false) => Some(TaskFor::Department(department.clone())),
+            (None, _) => None,
+            (Some(Some(role)), true) => Some(TaskFor::Role(role)),
+            (Some(None), false) => Some(TaskFor::Department(department.clone())),
             _ => {
                 v.add(
                     format!("{field}.role"),
@@ -103,6 +116,7 @@ fn template_content(
         }
     }
     let mut cadences: Vec<StoredCadence> = Vec::new();
+    let mut listed = Vec::new();
     for (i, c) in v
         .bounded(
             "plan_template.update_cadences",
@@ -124,24 +138,40 @@ fn template_content(
                 None
             }
         };
-        let every = match c.every.as_ref().map(convert::from_duration) {
-            Some(Ok(d)) if d > SignedDuration::ZERO => Some(d),
-            _ => {
-                v.add(format!("{field}.every"), "must be a positive duration");
-                None
-            }
-        };
-        if let (Some(p), Some(every)) = (priority, every) {
-            if cadences.iter().any(|c| c.priority == PriorityCode::from(p)) {
+        // A repeat is named whether or not its span is good.
+        let priority = priority.filter(|p| {
+            let first = !listed.contains(p);
+            if first {
+                listed.push(*p);
+            } else {
                 v.add(format!("{field}.priority"), "is listed twice");
             }
+            first
+        });
+        let every = plan_span(v, &format!("{field}.every"), c.every.as_ref());
+        if let (Some(p), Some(every)) = (priority, every) {
             cadences.push(StoredCadence {
-                priority: p.into(),
-                every_seconds: every.as_secs().max(1),
+                priority: PriorityCode::from(p),
+                every_seconds: every.as_secs(),
             });
         }
     }
     (tasks, cadences)
+}
+
+/// The task a CreateCrisisTask asks for, checked into `v`: its title,
+/// owner, department (as given) and due time (none when refused). The rest
+/// of the message (name, state, ledger, times) is the service's to set and
+/// is not read.
+fn new_task(
+    v: &mut FieldViolations,
+    given: &pb::CrisisTask,
+) -> (String, String, String, Option<jiff::Timestamp>) {
+    let title = text(v, "task.title", &given.title, MAX_TASK_TITLE, true);
+    let owner = text(v, "task.owner", &given.owner, 200, true);
+    let department = text(v, "task.department", &given.department, 100, false);
+    let due_time = convert::timestamp(v, "task.due_time", given.due_time.as_ref());
+    (title, owner, department, due_time)
 }
 
 fn template_to_wire(t: &Template) -> pb::PlanTemplate {
@@ -386,10 +416,7 @@ impl CrisisApi {
             v.add("task", "is required");
             return Err(ApiError::InvalidArgument(v));
         };
-        let title = text(&mut v, "task.title", &given.title, MAX_TASK_TITLE, true);
-        let owner = text(&mut v, "task.owner", &given.owner, 200, true);
-        let department = text(&mut v, "task.department", &given.department, 100, false);
-        let due_time = convert::timestamp(&mut v, "task.due_time", given.due_time.as_ref());
+        let (title, owner, department, due_time) = new_task(&mut v, given);
         v.into_result()?;
         let (Some(id), Some(due_time)) = (id, due_time) else {
             return Err(ApiError::Internal);
@@ -628,3 +655,6 @@ impl CrisisApi {
         })
     }
 }
+
+#[cfg(test)]
+mod props;
