@@ -17,13 +17,24 @@ pub fn timestamp_opt(value: Option<Timestamp>) -> Option<prost_types::Timestamp>
     value.map(timestamp)
 }
 
-/// A protobuf `Timestamp` as a `jiff::Timestamp`; an error for one outside
-/// the range both can hold or with bad nanos.
+/// The earliest time PostgreSQL's `timestamptz` holds, 4714-11-24 BC
+/// 00:00 UTC, in seconds since the Unix epoch. jiff reaches further back,
+/// to 9999 BC, and ends (9999 AD) well before PostgreSQL does.
+const FIRST_STORED_SECOND: i64 = -210_866_803_200;
+
+/// A protobuf `Timestamp` as a `jiff::Timestamp`; an error for bad nanos or
+/// a time outside what jiff and PostgreSQL can both hold (one PostgreSQL
+/// cannot would otherwise fail in the database as INTERNAL, stored or
+/// compared, instead of being refused on its field).
 pub fn from_timestamp(value: &prost_types::Timestamp) -> Result<Timestamp, &'static str> {
+    const OUTSIDE: &str = "is outside the supported range";
     if !(0..1_000_000_000).contains(&value.nanos) {
         return Err("nanos must be within 0..1e9");
     }
-    Timestamp::new(value.seconds, value.nanos).map_err(|_| "is outside the supported range")
+    if value.seconds < FIRST_STORED_SECOND {
+        return Err(OUTSIDE);
+    }
+    Timestamp::new(value.seconds, value.nanos).map_err(|_| OUTSIDE)
 }
 
 /// The description of a number outside the enum.
@@ -82,5 +93,23 @@ mod tests {
             nanos: 0,
         };
         assert!(from_timestamp(&far).is_err());
+    }
+
+    #[test]
+    fn a_time_before_postgresql_s_first_day_is_refused_and_that_day_is_kept() {
+        let first = prost_types::Timestamp {
+            seconds: FIRST_STORED_SECOND,
+            nanos: 0,
+        };
+        let before = prost_types::Timestamp {
+            seconds: FIRST_STORED_SECOND - 1,
+            nanos: 999_999_999,
+        };
+
+        assert_eq!(
+            from_timestamp(&first).map(|t| t.to_string()),
+            Ok("-004713-11-24T00:00:00Z".to_owned())
+        );
+        assert!(from_timestamp(&before).is_err());
     }
 }

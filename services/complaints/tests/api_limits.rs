@@ -51,6 +51,30 @@ async fn over_long_filter_lists_are_one_violation_each_however_long_they_are() {
 }
 
 #[tokio::test]
+async fn a_time_filter_before_postgresql_s_first_day_is_refused_on_its_field() {
+    // Arrange: 4714-11-23 BC, a day before the first PostgreSQL can hold
+    // (jiff would read it; the database would fail on it).
+    let app = spawn_app().await;
+    let too_early = prost_types::Timestamp {
+        seconds: -210_866_803_200 - 86_400,
+        nanos: 0,
+    };
+
+    // Act
+    let status = app
+        .supervisor()
+        .list_complaints(pb::ListComplaintsRequest {
+            create_time_start: Some(too_early),
+            ..Default::default()
+        })
+        .await
+        .expect_err("refused");
+
+    // Assert
+    assert_invalid(&status, &["create_time_start"]);
+}
+
+#[tokio::test]
 async fn an_over_long_language_tag_is_refused_with_one_violation_and_nothing_written() {
     let app = spawn_app().await;
     let customer = app.customer("Ada Lovelace").await;

@@ -175,24 +175,8 @@ pub fn timestamp(
             v.add(field, "is required");
             None
         }
-        Some(t) => v.check(field, stored_time(t)),
+        Some(t) => v.check(field, wire::from_timestamp(t)),
     }
-}
-
-/// The earliest time PostgreSQL's `timestamptz` holds, 4714-11-24 BC
-/// 00:00 UTC, in seconds since the Unix epoch. jiff reaches further back,
-/// to 9999 BC, and later ends (9999 AD) well before PostgreSQL does.
-const FIRST_STORED_SECOND: i64 = -210_866_803_200;
-
-/// A wire time this service can store: well-formed and no earlier than
-/// PostgreSQL's first day (one earlier would fail in the database as
-/// INTERNAL instead of being refused on its field).
-pub fn stored_time(t: &prost_types::Timestamp) -> Result<Timestamp, &'static str> {
-    let time = wire::from_timestamp(t)?;
-    if time.as_second() < FIRST_STORED_SECOND {
-        return Err("is outside the supported range");
-    }
-    Ok(time)
 }
 
 /// The wire state.

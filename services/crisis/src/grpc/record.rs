@@ -408,7 +408,7 @@ impl CrisisApi {
             let due_time = a
                 .due_time
                 .as_ref()
-                .and_then(|t| v.check(format!("{field}.due_time"), convert::stored_time(t)));
+                .and_then(|t| v.check(format!("{field}.due_time"), wire::from_timestamp(t)));
             actions.push(ReviewAction {
                 title,
                 owner,

@@ -11,14 +11,14 @@ use redress_platform::error::{ApiError, FieldViolations};
 use redress_platform::idempotency::{self, Claim, replay};
 use redress_platform::outbox;
 use redress_platform::page::{self, Fingerprint, page_args};
-use redress_platform::wire::{timestamp, timestamp_opt};
+use redress_platform::wire::{self, timestamp, timestamp_opt};
 use redress_proto::crisis::v1 as pb;
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::affected::decode_time_id;
-use super::convert::{self, closed, known_crisis, open_crisis};
+use super::convert::{closed, known_crisis, open_crisis};
 use super::{CrisisApi, audit};
 use crate::domain::statement::{
     self as domain, Audience, MAX_REPORT, StatementState, Variant, Variants, check_text,
@@ -457,7 +457,7 @@ impl CrisisApi {
                 None
             }
             Some(t) => v
-                .check("report.report_time", convert::stored_time(&t))
+                .check("report.report_time", wire::from_timestamp(&t))
                 .and_then(|t| {
                     if t > now {
                         v.add("report.report_time", "must not be in the future");

@@ -366,7 +366,7 @@ impl CrisisApi {
                 None
             }
             Some(t) => v
-                .check("snooze_until_time", super::convert::stored_time(t))
+                .check("snooze_until_time", wire::from_timestamp(t))
                 .and_then(|t| v.check("snooze_until_time", warning::snooze_until(t, now))),
         };
         v.into_result()?;
