@@ -9,7 +9,7 @@
 //! internal details or personal data; internal causes are logged with their
 //! kind only.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
@@ -315,6 +315,16 @@ impl FieldViolations {
     /// The violations recorded so far.
     pub fn violations(&self) -> &[Violation] {
         &self.0
+    }
+
+    /// Each field named so far, with how many violations name it: what a
+    /// test compares with the fields it expects refused, each once.
+    pub fn counted(&self) -> BTreeMap<String, usize> {
+        let mut counted = BTreeMap::new();
+        for violation in &self.0 {
+            *counted.entry(violation.field.clone()).or_default() += 1;
+        }
+        counted
     }
 
     /// `Ok(())` when no field is bad, else the INVALID_ARGUMENT error.

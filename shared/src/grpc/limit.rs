@@ -314,13 +314,7 @@ mod tests {
     #[test]
     fn a_shed_request_is_measured_with_its_method_and_status() {
         // Arrange: a limit of one, held by a call that never ends.
-        let exporter = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
-        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
-            .with_reader(
-                opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone()).build(),
-            )
-            .build();
-        let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "test");
+        let (provider, exporter, meter) = super::super::trace::tests::test_meter();
         let inner = tower::service_fn(|_: Request<()>| {
             std::future::pending::<Result<Response<Body>, std::convert::Infallible>>()
         });

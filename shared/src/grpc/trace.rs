@@ -664,6 +664,23 @@ pub(super) mod tests {
         assert!(recorded.has("otel.status_code", "error"));
     }
 
+    /// A meter whose measurements stay in memory, with its provider and
+    /// exporter to read them back by [`recorded_durations`].
+    pub(in crate::grpc) fn test_meter() -> (
+        opentelemetry_sdk::metrics::SdkMeterProvider,
+        opentelemetry_sdk::metrics::InMemoryMetricExporter,
+        Meter,
+    ) {
+        let exporter = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+            .with_reader(
+                opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone()).build(),
+            )
+            .build();
+        let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "test");
+        (provider, exporter, meter)
+    }
+
     /// The data points of `rpc.server.call.duration` a provider recorded,
     /// as (attributes, count).
     pub(in crate::grpc) fn recorded_durations(
@@ -699,13 +716,7 @@ pub(super) mod tests {
 
     #[test]
     fn a_server_call_is_measured_by_method_and_status() {
-        let exporter = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
-        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
-            .with_reader(
-                opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone()).build(),
-            )
-            .build();
-        let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "test");
+        let (provider, exporter, meter) = test_meter();
         let inner = tower::service_fn(|request: Request<()>| async move {
             let status = if request.uri().path().ends_with("Missing") {
                 Status::not_found("no such thing")

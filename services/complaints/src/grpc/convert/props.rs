@@ -103,15 +103,6 @@ fn storable(text: &str, max: usize, required: bool) -> bool {
     !(required && trimmed.is_empty()) && trimmed.chars().count() <= max && !trimmed.contains('\0')
 }
 
-/// The fields of `violations`, each with how often it was named.
-fn named(violations: &FieldViolations) -> BTreeMap<&str, usize> {
-    let mut count = BTreeMap::new();
-    for violation in violations.violations() {
-        *count.entry(violation.field.as_str()).or_default() += 1;
-    }
-    count
-}
-
 fn is_hex_digest(sha: &str) -> bool {
     sha.len() == 64
         && sha
@@ -159,7 +150,7 @@ proptest! {
         let Err(v) = description(&c, "complaint", &tree) else { return Ok(()) };
 
         prop_assert!(!v.is_empty(), "refused without saying why");
-        let fields = named(&v);
+        let fields = v.counted();
         let mut expected = BTreeMap::new();
         let mut expect = |field: &str, bad: bool| {
             if bad {
@@ -182,8 +173,6 @@ proptest! {
                 || (!language.is_empty() && language_tags::LanguageTag::parse(language).is_err()),
         );
         expect("escalation_reached", EscalationReached::from_wire(c.escalation_reached).is_err());
-        let expected: BTreeMap<&str, usize> =
-            expected.iter().map(|(f, n)| (f.as_str(), *n)).collect();
         prop_assert_eq!(fields, expected);
     }
 
@@ -225,7 +214,7 @@ proptest! {
             }
         }
         let named: BTreeMap<String, usize> =
-            named(&v).into_iter().map(|(f, n)| (f.to_string(), n)).collect();
+            v.counted();
         prop_assert_eq!(named, expected);
         if v.is_empty() {
             prop_assert_eq!(kept.len(), given.len());

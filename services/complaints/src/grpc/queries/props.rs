@@ -129,10 +129,7 @@ proptest! {
         }
         expect_list::<State>(&mut expected, "states", &r.states);
         expect_list::<Severity>(&mut expected, "severities", &r.severities);
-        let mut named: BTreeMap<String, usize> = BTreeMap::new();
-        for violation in v.violations() {
-            *named.entry(violation.field.clone()).or_default() += 1;
-        }
+        let named = v.counted();
         prop_assert_eq!(named, expected);
     }
 
@@ -181,10 +178,7 @@ proptest! {
                 }
             }
         }
-        let mut named: BTreeMap<String, usize> = BTreeMap::new();
-        for violation in v.violations() {
-            *named.entry(violation.field.clone()).or_default() += 1;
-        }
+        let named = v.counted();
         prop_assert_eq!(named, expected);
         if v.is_empty() {
             let asked: Vec<Uuid> = given

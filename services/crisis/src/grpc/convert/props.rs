@@ -98,10 +98,7 @@ proptest! {
                 }
             }
         }
-        let mut named: BTreeMap<String, usize> = BTreeMap::new();
-        for violation in v.violations() {
-            *named.entry(violation.field.clone()).or_default() += 1;
-        }
+        let named = v.counted();
         prop_assert_eq!(named, expected);
         if v.is_empty() {
             prop_assert!(!stored.to_string().contains("\\u0000"), "JSONB cannot hold {}", stored);

@@ -69,10 +69,7 @@ proptest! {
         expect("role", !matches!(convert::role_from_wire(given.role), Ok(Some(_))));
         expect("department", bad_text(&given.department, 100, false));
         expect("duties", bad_text(&given.duties, 2000, false));
-        let mut named: BTreeMap<String, usize> = BTreeMap::new();
-        for violation in v.violations() {
-            *named.entry(violation.field.clone()).or_default() += 1;
-        }
+        let named = v.counted();
         prop_assert_eq!(named, expected);
         if v.is_empty() {
             let role = role.expect("an accepted member has a role");

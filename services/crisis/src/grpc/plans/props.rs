@@ -109,15 +109,6 @@ fn good_span(span: Option<&prost_types::Duration>) -> bool {
     span.is_some_and(|d| d.nanos == 0 && (1..=MAX_PLAN_SPAN.as_secs()).contains(&d.seconds))
 }
 
-/// How many times each field is named.
-fn named(v: &FieldViolations) -> BTreeMap<String, usize> {
-    let mut named = BTreeMap::new();
-    for violation in v.violations() {
-        *named.entry(violation.field.clone()).or_default() += 1;
-    }
-    named
-}
-
 /// The fields a template should be refused on, each once.
 fn bad_fields(t: &pb::PlanTemplate) -> BTreeMap<String, usize> {
     let mut expected = BTreeMap::new();
@@ -176,7 +167,7 @@ proptest! {
 
         template_content(&mut v, &t);
 
-        prop_assert_eq!(named(&v), bad_fields(&t));
+        prop_assert_eq!(v.counted(), bad_fields(&t));
     }
 
     #[test]
@@ -250,7 +241,7 @@ proptest! {
             "due_time",
             given.due_time.as_ref().is_none_or(|t| !storable_time(t)),
         );
-        prop_assert_eq!(named(&v), expected);
+        prop_assert_eq!(v.counted(), expected);
         if v.is_empty() {
             prop_assert_eq!((&title, &owner, &department), (&given.title, &given.owner, &given.department));
             prop_assert!(due_time.is_some());

@@ -4,7 +4,6 @@
 //! field once (an over-long list once, as a whole) and no field that was
 //! fine; an accepted profile, shown on the wire, reads back as itself.
 
-use std::collections::BTreeMap;
 
 use super::*;
 use crate::domain::grading::ValueGrade;
@@ -179,15 +178,6 @@ fn record(profile: &Profile, now: Timestamp) -> CustomerRecord {
     }
 }
 
-/// The fields of `violations`, each with how often it was named.
-fn named(violations: &FieldViolations) -> BTreeMap<&str, usize> {
-    let mut count = BTreeMap::new();
-    for violation in violations.violations() {
-        *count.entry(violation.field.as_str()).or_default() += 1;
-    }
-    count
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -227,7 +217,7 @@ proptest! {
 
         let Err(v) = result else { return Ok(()) };
         prop_assert!(!v.is_empty(), "refused without saying why");
-        let fields = named(&v);
+        let fields = v.counted();
         for (field, times) in &fields {
             prop_assert!(field.starts_with("customer."), "{} is not in the request", field);
             prop_assert_eq!(*times, 1, "{} was named {} times", field, times);
@@ -311,7 +301,7 @@ proptest! {
         let read = parse_consents(&given, "customer.consents", context(now, &previous), &mut v);
 
         prop_assert_eq!(read.is_some(), v.is_empty());
-        for (field, times) in named(&v) {
+        for (field, times) in v.counted() {
             prop_assert_eq!(times, 1, "{} named {} times", field, times);
             let i: usize = field
                 .strip_prefix("customer.consents[")

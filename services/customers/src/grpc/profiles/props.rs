@@ -121,13 +121,7 @@ proptest! {
 
         let named = match parse_selector(&r) {
             Ok(_) => BTreeMap::new(),
-            Err(ApiError::InvalidArgument(v)) => {
-                let mut named = BTreeMap::new();
-                for violation in v.violations() {
-                    *named.entry(violation.field.clone()).or_default() += 1;
-                }
-                named
-            }
+            Err(ApiError::InvalidArgument(v)) => v.counted(),
             Err(other) => return Err(TestCaseError::fail(format!("{other:?}"))),
         };
 
