@@ -1,7 +1,7 @@
 //! `redress bench overload` end to end, briefly: it finds a capacity,
-//! starts the suite again limited to it, offers twice that, and reports
-//! accepted and shed requests apart, with shedding seen and no other
-//! failure. On a machine with two CPUs or more it pins the suite and its
+//! starts the suite again limited to it, offers twice that (and the same
+//! to the suite at its configured limit), and reports accepted and shed
+//! requests apart, with shedding seen and no other failure. On a machine with two CPUs or more it pins the suite and its
 //! PostgreSQL to CPU 0 and itself to the rest (`--suite-cpus`), and gives
 //! PostgreSQL its CPUs back at the end. (Speed itself is never asserted
 //! here: numbers belong to `redress bench` runs, not tests.)
@@ -94,6 +94,22 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
     assert_eq!(
         accepted + shed,
         sent,
+        "every request answered: {overload:#}"
+    );
+    // The same load on the suite at its configured limit, for contrast.
+    let configured = &overload["at_configured_limit"];
+    assert_eq!(configured["concurrency_limit"], 256, "{overload:#}");
+    assert_eq!(configured["errors"], serde_json::json!({}), "{overload:#}");
+    assert!(
+        configured["accepted"]["count"].as_u64() > Some(0),
+        "{overload:#}"
+    );
+    assert_eq!(
+        configured["accepted"]["count"]
+            .as_u64()
+            .zip(configured["shed"]["count"].as_u64())
+            .map(|(a, s)| a + s),
+        configured["sent"].as_u64(),
         "every request answered: {overload:#}"
     );
     let (shed_p50, shed_p99) = (

@@ -416,13 +416,16 @@ pub async fn run(
     let overloaded = match ramp {
         Some(steps) => Some(
             overload::overload(
-                &target,
-                &env,
-                &logs,
-                placement.as_ref(),
+                &overload::Offer {
+                    target: &target,
+                    env: &env,
+                    logs: &logs,
+                    placement: placement.as_ref(),
+                    warmup: args.warmup,
+                    duration: args.duration,
+                },
+                config.platform.grpc.concurrency_limit,
                 steps,
-                args.warmup,
-                args.duration,
             )
             .await
             .context("scenario overload")?,

@@ -30,8 +30,6 @@ use super::load::Turn;
 /// What an open-loop load measured.
 #[derive(Debug, Clone)]
 pub struct OpenOutcome {
-    /// Requests a second offered.
-    pub rate: f64,
     /// Requests due in the measured window (all were sent).
     pub sent: u64,
     /// Measured wall-clock time.
@@ -112,7 +110,6 @@ where
     drop(answers);
 
     let mut outcome = OpenOutcome {
-        rate,
         sent: measured,
         elapsed: duration,
         accepted: histogram(),

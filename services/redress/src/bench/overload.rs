@@ -12,9 +12,12 @@
 //!    `2 × C` workers would not offer twice the load: a refused worker asks
 //!    again at once, so it offers an unknown and much larger rate.
 //!
+//! 3. The same open loop on the suite started again at its configured limit
+//!    (256 by default, far above `C`), for contrast: what the limit buys.
+//!
 //! The report gives accepted requests' p50/p99 beside the at-capacity run's,
 //! how many were shed with `RESOURCE_EXHAUSTED` and how fast that answer
-//! came, and any other failure (there should be none). Long-lived streams
+//! came, and any other failure (there should be none), for both limits. Long-lived streams
 //! hold permits too: the notifications service follows the complaints feed
 //! with one watch stream and the crisis service with two, so the overloaded
 //! suite's limit is `C` plus those [`FEED_WATCHES`], leaving `C` for reads.
@@ -74,6 +77,21 @@ pub struct Answers {
     pub max_ms: f64,
 }
 
+/// What one suite answered to the open loop.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OfferedRun {
+    /// The concurrency limit the suite ran with.
+    pub concurrency_limit: usize,
+    /// Requests sent in the measured time.
+    pub sent: u64,
+    /// Requests answered OK.
+    pub accepted: Answers,
+    /// Requests refused with `RESOURCE_EXHAUSTED`.
+    pub shed: Answers,
+    /// Any other answer, by status code (expected: none).
+    pub errors: BTreeMap<String, u64>,
+}
+
 /// The overload mode's findings.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OverloadResult {
@@ -83,19 +101,14 @@ pub struct OverloadResult {
     pub ramp: Vec<RampStep>,
     /// The step taken as capacity.
     pub capacity: RampStep,
-    /// The concurrency limit the overloaded suite ran with (`capacity.clients`
-    /// plus the feed watch streams).
-    pub concurrency_limit: usize,
     /// Requests a second offered: twice the capacity's throughput.
     pub offered_per_s: f64,
-    /// Requests sent in the measured time.
-    pub sent: u64,
-    /// Requests answered OK.
-    pub accepted: Answers,
-    /// Requests refused with `RESOURCE_EXHAUSTED`.
-    pub shed: Answers,
-    /// Any other answer, by status code (expected: none).
-    pub errors: BTreeMap<String, u64>,
+    /// The suite limited to the capacity (`capacity.clients` plus the feed
+    /// watch streams); its fields sit at the top level of the JSON.
+    #[serde(flatten)]
+    pub limited: OfferedRun,
+    /// The same load on the suite at its configured limit.
+    pub at_configured_limit: OfferedRun,
 }
 
 /// Step 1: the capacity search, on the running suite.
@@ -151,17 +164,12 @@ fn capacity(steps: &[RampStep]) -> Option<&RampStep> {
     steps.iter().find(|s| s.throughput * RISING >= best)
 }
 
-/// Step 2: starts the suite with `env` and a concurrency limit of the
-/// capacity's clients (pinned as `placement` says, if at all), offers it
-/// twice the capacity's throughput, and stops it.
+/// Steps 2 and 3: offers twice the capacity's throughput to a suite
+/// limited to the capacity's clients, then to one at `configured_limit`.
 pub async fn overload(
-    target: &Target,
-    env: &[(String, String)],
-    logs: &Path,
-    placement: Option<&Placement>,
+    offer: &Offer<'_>,
+    configured_limit: usize,
     steps: Vec<RampStep>,
-    warmup: Duration,
-    duration: Duration,
 ) -> anyhow::Result<OverloadResult> {
     let capacity = capacity(&steps)
         .cloned()
@@ -171,56 +179,94 @@ pub async fn overload(
         "no request succeeded at any load: {:?}",
         capacity.errors
     );
-    let limit = capacity.clients + FEED_WATCHES;
-    let mut env = env.to_vec();
-    env.push((
-        "REDRESS_GRPC__CONCURRENCY_LIMIT".to_owned(),
-        limit.to_string(),
-    ));
-    eprintln!("Starting the suite with a concurrency limit of {limit} ...");
-    let mut suite = Process::start(&["up"], &env, &logs.join("suite-overload.log"))?;
-    suite
-        .wait_serving(&target.complaints, "redress.complaints.v1.ComplaintService")
-        .await?;
-    if let Some(placement) = placement {
-        placement.pin_suite(
-            suite
-                .pid()
-                .ok_or_else(|| anyhow::anyhow!("the suite has no process id"))?,
-        )?;
-    }
-    // The feed followers connect and start their watch streams.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-
-    let offered = 2.0 * capacity.throughput;
-    eprintln!("Offering {offered:.0} req/s (twice capacity) ...");
-    let readers = scenarios::complaint_readers(target).await?;
-    let channels = load::connect(&target.complaints, 2).await?;
-    let outcome = open_loop::run(offered, warmup, duration, &channels, move |turn: Turn| {
-        get_complaint(turn, &readers, Some(REQUEST_DEADLINE))
-    })
-    .await;
-    suite.stop().await?;
-
-    let seconds = outcome.elapsed.as_secs_f64().max(f64::EPSILON);
-    let answers = |h: &hdrhistogram::Histogram<u64>| Answers {
-        count: h.len(),
-        per_s: h.len() as f64 / seconds,
-        p50_ms: quantile_ms(h, 0.5),
-        p99_ms: quantile_ms(h, 0.99),
-        max_ms: quantile_ms(h, 1.0),
-    };
+    let offered = (2.0 * capacity.throughput).max(1.0);
+    let limited = offer.run(capacity.clients + FEED_WATCHES, offered).await?;
+    let at_configured_limit = offer.run(configured_limit, offered).await?;
     Ok(OverloadResult {
         scenario: "get-complaint",
         ramp: steps,
         capacity,
-        concurrency_limit: limit,
-        offered_per_s: outcome.rate,
-        sent: outcome.sent,
-        accepted: answers(&outcome.accepted),
-        shed: answers(&outcome.shed),
-        errors: outcome.errors,
+        offered_per_s: offered,
+        limited,
+        at_configured_limit,
     })
+}
+
+/// How steps 2 and 3 start a suite and load it: the suite's environment
+/// and endpoints, where its logs go, where it runs, and how long the open
+/// loop warms up and measures.
+pub struct Offer<'a> {
+    /// The suite's endpoints and secret.
+    pub target: &'a Target,
+    /// The suite's environment (a concurrency limit is added to it).
+    pub env: &'a [(String, String)],
+    /// Where each suite's log goes.
+    pub logs: &'a Path,
+    /// The CPUs, when pinned.
+    pub placement: Option<&'a Placement>,
+    /// Unmeasured load first.
+    pub warmup: Duration,
+    /// Measured load.
+    pub duration: Duration,
+}
+
+impl Offer<'_> {
+    /// Starts the suite with a concurrency limit of `limit`, offers it
+    /// `offered` requests a second, and stops it.
+    async fn run(&self, limit: usize, offered: f64) -> anyhow::Result<OfferedRun> {
+        let mut env = self.env.to_vec();
+        env.push((
+            "REDRESS_GRPC__CONCURRENCY_LIMIT".to_owned(),
+            limit.to_string(),
+        ));
+        eprintln!("Starting the suite with a concurrency limit of {limit} ...");
+        let log = self.logs.join(format!("suite-limit-{limit}.log"));
+        let mut suite = Process::start(&["up"], &env, &log)?;
+        suite
+            .wait_serving(
+                &self.target.complaints,
+                "redress.complaints.v1.ComplaintService",
+            )
+            .await?;
+        if let Some(placement) = self.placement {
+            placement.pin_suite(
+                suite
+                    .pid()
+                    .ok_or_else(|| anyhow::anyhow!("the suite has no process id"))?,
+            )?;
+        }
+        // The feed followers connect and start their watch streams.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+
+        eprintln!("Offering {offered:.0} req/s (twice capacity) ...");
+        let readers = scenarios::complaint_readers(self.target).await?;
+        let channels = load::connect(&self.target.complaints, 2).await?;
+        let outcome = open_loop::run(
+            offered,
+            self.warmup,
+            self.duration,
+            &channels,
+            move |turn: Turn| get_complaint(turn, &readers, Some(REQUEST_DEADLINE)),
+        )
+        .await;
+        suite.stop().await?;
+
+        let seconds = outcome.elapsed.as_secs_f64().max(f64::EPSILON);
+        let answers = |h: &hdrhistogram::Histogram<u64>| Answers {
+            count: h.len(),
+            per_s: h.len() as f64 / seconds,
+            p50_ms: quantile_ms(h, 0.5),
+            p99_ms: quantile_ms(h, 0.99),
+            max_ms: quantile_ms(h, 1.0),
+        };
+        Ok(OfferedRun {
+            concurrency_limit: limit,
+            sent: outcome.sent,
+            accepted: answers(&outcome.accepted),
+            shed: answers(&outcome.shed),
+            errors: outcome.errors,
+        })
+    }
 }
 
 /// GetComplaint of a seeded complaint by its owner, with `deadline` if any.
@@ -259,27 +305,29 @@ impl OverloadResult {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
-        out.push_str(&format!(
-            "At 2× ({:.0} req/s offered, limit {}, {} sent): accepted {} ({:.0}/s) \
-             p50 {:.2} ms p99 {:.2} ms; shed {} ({:.0}/s) p50 {:.2} ms p99 {:.2} ms; \
-             other failures {}\n",
-            self.offered_per_s,
-            self.concurrency_limit,
-            self.sent,
-            self.accepted.count,
-            self.accepted.per_s,
-            self.accepted.p50_ms,
-            self.accepted.p99_ms,
-            self.shed.count,
-            self.shed.per_s,
-            self.shed.p50_ms,
-            self.shed.p99_ms,
-            if self.errors.is_empty() {
-                "0".to_owned()
-            } else {
-                format!("{:?}", self.errors)
-            },
-        ));
+        for run in [&self.limited, &self.at_configured_limit] {
+            out.push_str(&format!(
+                "At 2× ({:.0} req/s offered, limit {}, {} sent): accepted {} ({:.0}/s) \
+                 p50 {:.2} ms p99 {:.2} ms; shed {} ({:.0}/s) p50 {:.2} ms p99 {:.2} ms; \
+                 other failures {}\n",
+                self.offered_per_s,
+                run.concurrency_limit,
+                run.sent,
+                run.accepted.count,
+                run.accepted.per_s,
+                run.accepted.p50_ms,
+                run.accepted.p99_ms,
+                run.shed.count,
+                run.shed.per_s,
+                run.shed.p50_ms,
+                run.shed.p99_ms,
+                if run.errors.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("{:?}", run.errors)
+                },
+            ));
+        }
         out
     }
 }
