@@ -174,13 +174,19 @@ impl Placement {
 }
 
 /// Sets the affinity of every thread of the process at `proc` (a
-/// `/proc/<pid>` directory). A thread that ends meanwhile is skipped.
+/// `/proc/<pid>` directory). A process or thread that ends meanwhile (a
+/// PostgreSQL backend whose connection closed) is skipped.
 fn pin_threads(proc: &Path, set: &CpuSet) -> anyhow::Result<()> {
     let tasks = proc.join("task");
-    for entry in
-        std::fs::read_dir(&tasks).with_context(|| format!("listing {}", tasks.display()))?
-    {
-        let Some(tid) = entry?.file_name().to_str().and_then(|n| n.parse().ok()) else {
+    let entries = match std::fs::read_dir(&tasks) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("listing {}", tasks.display()));
+        }
+    };
+    for entry in entries.flatten() {
+        let Some(tid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
             continue;
         };
         match sched_setaffinity(Pid::from_raw(tid), set) {
@@ -213,8 +219,11 @@ async fn postgres_processes(pool: &PgPool) -> anyhow::Result<Option<Vec<u32>>> {
         return Ok(None);
     };
     let mut processes = vec![postmaster];
-    for entry in std::fs::read_dir("/proc").context("listing /proc")? {
-        let Some(pid) = entry?.file_name().to_str().and_then(|n| n.parse().ok()) else {
+    for entry in std::fs::read_dir("/proc")
+        .context("listing /proc")?
+        .flatten()
+    {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
             continue;
         };
         if parent(pid) == Some(postmaster) {
@@ -265,6 +274,13 @@ mod tests {
             Some(17)
         );
         assert_eq!(parent_in("4242 (postgres"), None);
+    }
+
+    #[test]
+    fn a_process_that_has_ended_is_skipped_not_an_error() {
+        let gone = Path::new("/proc/no-such-process");
+
+        assert!(pin_threads(gone, &CpuSet::new()).is_ok());
     }
 
     #[test]
