@@ -4,7 +4,6 @@
 //! field once (an over-long list once, as a whole) and no field that was
 //! fine; an accepted profile, shown on the wire, reads back as itself.
 
-
 use super::*;
 use crate::domain::grading::ValueGrade;
 use crate::domain::lifecycle::LifecycleStage;
