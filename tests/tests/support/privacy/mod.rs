@@ -62,12 +62,16 @@ impl Markers {
     /// A new Dutch mobile number for `field`, as typed (`+31 6 1234 5678`);
     /// both that and its E.164 form are markers.
     pub(crate) fn phone(&mut self, field: &str) -> String {
-        let digits: String = uuid::Uuid::new_v4()
+        // A Dutch mobile number in the 06-1 range: not every 06 number is
+        // one the phone parser accepts, and a random first digit made this
+        // test fail now and then.
+        let random: String = uuid::Uuid::new_v4()
             .as_u128()
             .to_string()
             .chars()
-            .take(8)
+            .take(7)
             .collect();
+        let digits = format!("1{random}");
         let typed = format!("+31 6 {} {}", &digits[..4], &digits[4..]);
         self.sent
             .push((format!("{field} (as typed)"), typed.clone()));
