@@ -1,6 +1,6 @@
 //! `redress bench overload` end to end, briefly: it finds a capacity,
-//! starts the suite again limited to it, offers twice that (and the same
-//! to the suite at its configured limit), and reports accepted and shed
+//! starts the suite again limited to it, offers it that and then twice that
+//! (and twice to the suite at its configured limit), and reports accepted and shed
 //! requests apart, with shedding seen and no other failure. On a machine with two CPUs or more it pins the suite and its
 //! PostgreSQL to CPU 0 and itself to the rest (`--suite-cpus`), and gives
 //! PostgreSQL its CPUs back at the end. (Speed itself is never asserted
@@ -96,22 +96,28 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
         sent,
         "every request answered: {overload:#}"
     );
+    // The baseline: the capacity's throughput, offered the same way to the
+    // same limited suite.
+    let baseline = &overload["limited_at_capacity"];
+    assert_eq!(
+        baseline["concurrency_limit"], overload["concurrency_limit"],
+        "{overload:#}"
+    );
+    assert!(
+        baseline["offered_per_s"]
+            .as_f64()
+            .is_some_and(|rate| (rate - throughput.max(1.0)).abs() < 1e-6),
+        "the capacity offered: {overload:#}"
+    );
+    answered_without_failure(baseline);
     // The same load on the suite at its configured limit, for contrast.
     let configured = &overload["at_configured_limit"];
     assert_eq!(configured["concurrency_limit"], 256, "{overload:#}");
-    assert_eq!(configured["errors"], serde_json::json!({}), "{overload:#}");
-    assert!(
-        configured["accepted"]["count"].as_u64() > Some(0),
+    assert_eq!(
+        configured["offered_per_s"], overload["offered_per_s"],
         "{overload:#}"
     );
-    assert_eq!(
-        configured["accepted"]["count"]
-            .as_u64()
-            .zip(configured["shed"]["count"].as_u64())
-            .map(|(a, s)| a + s),
-        configured["sent"].as_u64(),
-        "every request answered: {overload:#}"
-    );
+    answered_without_failure(configured);
     let (shed_p50, shed_p99) = (
         overload["shed"]["p50_ms"].as_f64().expect("p50"),
         overload["shed"]["p99_ms"].as_f64().expect("p99"),
@@ -139,4 +145,17 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
     } else {
         assert!(report.get("placement").is_none(), "{report:#}");
     }
+}
+
+/// One offered run served some, failed nothing otherwise, and answered
+/// every request it sent.
+fn answered_without_failure(run: &Value) {
+    assert_eq!(run["errors"], serde_json::json!({}), "{run:#}");
+    let (sent, accepted, shed) = (
+        run["sent"].as_u64().expect("sent"),
+        run["accepted"]["count"].as_u64().expect("accepted"),
+        run["shed"]["count"].as_u64().expect("shed"),
+    );
+    assert!(accepted > 0, "some were served: {run:#}");
+    assert_eq!(accepted + shed, sent, "every request answered: {run:#}");
 }

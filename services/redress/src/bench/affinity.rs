@@ -144,12 +144,13 @@ impl Placement {
     pub async fn pin_database(&mut self, pool: &PgPool) -> anyhow::Result<()> {
         match postgres_processes(pool).await? {
             Some(processes) => {
+                // Marked first, so that a pin that fails halfway is released too.
+                self.database_pinned = true;
                 let set = self.suite.set();
                 for pid in processes {
                     pin_threads(&Path::new("/proc").join(pid.to_string()), &set)
                         .with_context(|| format!("pinning PostgreSQL process {pid}"))?;
                 }
-                self.database_pinned = true;
             }
             None => eprintln!(
                 "The database server is not a process on this machine; only the suite is pinned."

@@ -335,130 +335,142 @@ pub async fn run(
 
     // The whole suite in one process, under load.
     let mut placement = args.suite_cpus.clone().map(Placement::new).transpose()?;
-    if let Some(placement) = &mut placement {
-        eprintln!(
-            "Pinning the suite and its database to CPUs {}, the load generator to {} ...",
-            placement.suite, placement.generator
-        );
-        placement.pin_generator()?;
-        placement.pin_database(&bench_pool).await?;
-    }
-    eprintln!("Starting the suite (redress up) ...");
-    let mut suite = Process::start(&["up"], &env, &logs.join("suite.log"))?;
-    suite
-        .wait_serving(&customers_endpoint, "redress.customers.v1.CustomerService")
-        .await?;
-    suite
-        .wait_serving(
-            &complaints_endpoint,
-            "redress.complaints.v1.ComplaintService",
-        )
-        .await?;
-    suite
-        .wait_serving(
-            &notifications_endpoint,
-            "redress.notifications.v1.NotificationService",
-        )
-        .await?;
-    suite
-        .wait_serving(&crisis_endpoint, "redress.crisis.v1.CrisisService")
-        .await?;
-    if let Some(placement) = &placement {
-        placement.pin_suite(suite.pid().context("the suite has no process id")?)?;
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    idle.suite = suite.rss();
-    let peak = RssPeak::start(suite.pid().context("the suite has no process id")?);
-    let target = scenarios::Target {
-        customers: customers_endpoint,
-        complaints: complaints_endpoint,
-        notifications: notifications_endpoint,
-        crisis: crisis_endpoint,
-        secret: auth.dev_secret.clone(),
-        admin: bench_pool.clone(),
-    };
-    let mut results = Vec::new();
-    let mut ramp = None;
-    for scenario in scenarios {
-        eprintln!("Running {} ...", scenario.name());
-        peak.take();
-        if scenario == Scenario::Overload {
-            // The capacity search runs here; the overload itself after
-            // this suite stops, on a suite limited to that capacity.
-            ramp = Some(
-                overload::ramp(&target, shape.connections, args.warmup, args.duration)
-                    .await
-                    .context("scenario overload: the capacity search")?,
+    // From pinning to the baseline in one block, so that the database
+    // server gets its CPUs back however the run ends.
+    let measured = async {
+        if let Some(placement) = &mut placement {
+            eprintln!(
+                "Pinning the suite and its database to CPUs {}, the load generator to {} ...",
+                placement.suite, placement.generator
             );
-            continue;
+            placement.pin_generator()?;
+            placement.pin_database(&bench_pool).await?;
         }
-        if scenario == Scenario::EarlyWarning {
-            let outcome = early_warning::run(&target, args.early_warning_rounds)
-                .await
-                .context("scenario early-warning")?;
-            results.push(report::ScenarioResult::early_warning(outcome, peak.take()));
-            continue;
-        }
-        if scenario == Scenario::Broadcast {
-            let outcome = broadcast::run(&target, &receiver, args.broadcast_size)
-                .await
-                .context("scenario broadcast")?;
-            results.push(report::ScenarioResult::broadcast(outcome, peak.take()));
-            continue;
-        }
-        let outcome = scenarios::run(scenario, &target, shape)
-            .await
-            .with_context(|| format!("scenario {}", scenario.name()))?;
-        results.push(report::ScenarioResult::new(scenario, &outcome, peak.take()));
-    }
-    drop(peak);
-    suite.stop().await?;
-    let overloaded = match ramp {
-        Some(steps) => Some(
-            overload::overload(
-                &overload::Offer {
-                    target: &target,
-                    env: &env,
-                    logs: &logs,
-                    placement: placement.as_ref(),
-                    warmup: args.warmup,
-                    duration: args.duration,
-                },
-                config.platform.grpc.concurrency_limit,
-                steps,
+        eprintln!("Starting the suite (redress up) ...");
+        let mut suite = Process::start(&["up"], &env, &logs.join("suite.log"))?;
+        suite
+            .wait_serving(&customers_endpoint, "redress.customers.v1.CustomerService")
+            .await?;
+        suite
+            .wait_serving(
+                &complaints_endpoint,
+                "redress.complaints.v1.ComplaintService",
             )
-            .await
-            .context("scenario overload")?,
-        ),
-        None => None,
-    };
-
-    // The baseline, on the same server at the same client count.
-    let mut baselines = Vec::new();
-    if !args.no_baseline {
-        let clients = shape.clients();
-        let duration = match shape.measure {
-            Measure::For(duration) => duration,
-            Measure::Count(_) => Duration::from_secs(10),
-        };
-        eprintln!("Running the pgbench baseline ({clients} clients) ...");
-        let pg = Pgbench::prepare(
-            &server_pool,
-            &server.url,
-            &args.baseline_database,
-            u32::try_from(clients)?,
-        )
-        .await?;
-        for workload in Workload::ALL {
-            baselines.push(pg.run(workload, clients, duration).await?);
+            .await?;
+        suite
+            .wait_serving(
+                &notifications_endpoint,
+                "redress.notifications.v1.NotificationService",
+            )
+            .await?;
+        suite
+            .wait_serving(&crisis_endpoint, "redress.crisis.v1.CrisisService")
+            .await?;
+        if let Some(placement) = &placement {
+            placement.pin_suite(suite.pid().context("the suite has no process id")?)?;
         }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        idle.suite = suite.rss();
+        let peak = RssPeak::start(suite.pid().context("the suite has no process id")?);
+        let target = scenarios::Target {
+            customers: customers_endpoint,
+            complaints: complaints_endpoint,
+            notifications: notifications_endpoint,
+            crisis: crisis_endpoint,
+            secret: auth.dev_secret.clone(),
+            admin: bench_pool.clone(),
+        };
+        let mut results = Vec::new();
+        let mut ramp = None;
+        for scenario in scenarios {
+            eprintln!("Running {} ...", scenario.name());
+            peak.take();
+            if scenario == Scenario::Overload {
+                // The capacity search runs here; the overload itself after
+                // this suite stops, on a suite limited to that capacity.
+                ramp = Some(
+                    overload::ramp(&target, shape.connections, args.warmup, args.duration)
+                        .await
+                        .context("scenario overload: the capacity search")?,
+                );
+                continue;
+            }
+            if scenario == Scenario::EarlyWarning {
+                let outcome = early_warning::run(&target, args.early_warning_rounds)
+                    .await
+                    .context("scenario early-warning")?;
+                results.push(report::ScenarioResult::early_warning(outcome, peak.take()));
+                continue;
+            }
+            if scenario == Scenario::Broadcast {
+                let outcome = broadcast::run(&target, &receiver, args.broadcast_size)
+                    .await
+                    .context("scenario broadcast")?;
+                results.push(report::ScenarioResult::broadcast(outcome, peak.take()));
+                continue;
+            }
+            let outcome = scenarios::run(scenario, &target, shape)
+                .await
+                .with_context(|| format!("scenario {}", scenario.name()))?;
+            results.push(report::ScenarioResult::new(scenario, &outcome, peak.take()));
+        }
+        drop(peak);
+        suite.stop().await?;
+        let overloaded = match ramp {
+            Some(steps) => Some(
+                overload::overload(
+                    &overload::Offer {
+                        target: &target,
+                        env: &env,
+                        logs: &logs,
+                        placement: placement.as_ref(),
+                        warmup: args.warmup,
+                        duration: args.duration,
+                    },
+                    config.platform.grpc.concurrency_limit,
+                    steps,
+                )
+                .await
+                .context("scenario overload")?,
+            ),
+            None => None,
+        };
+
+        // The baseline, on the same server at the same client count.
+        let mut baselines = Vec::new();
+        if !args.no_baseline {
+            let clients = shape.clients();
+            let duration = match shape.measure {
+                Measure::For(duration) => duration,
+                Measure::Count(_) => Duration::from_secs(10),
+            };
+            eprintln!("Running the pgbench baseline ({clients} clients) ...");
+            let pg = Pgbench::prepare(
+                &server_pool,
+                &server.url,
+                &args.baseline_database,
+                u32::try_from(clients)?,
+            )
+            .await?;
+            for workload in Workload::ALL {
+                baselines.push(pg.run(workload, clients, duration).await?);
+            }
+        }
+        Ok::<_, anyhow::Error>((results, overloaded, baselines))
     }
+    .await;
+    let released = match &placement {
+        Some(placement) => placement.release_database(&bench_pool).await,
+        None => Ok(()),
+    };
+    if let (Err(_), Err(error)) = (&measured, &released) {
+        eprintln!("Could not give the database server its CPUs back: {error:#}");
+    }
+    let (results, overloaded, baselines) = measured?;
+    released?;
     let postgres: String = sqlx::query_scalar("SHOW server_version")
         .fetch_one(&bench_pool)
         .await?;
-    if let Some(placement) = &placement {
-        placement.release_database(&bench_pool).await?;
-    }
     bench_pool.close().await;
     server_pool.close().await;
 

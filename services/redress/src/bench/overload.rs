@@ -11,13 +11,18 @@
 //!    a fixed arrival rate whatever the suite answers. A closed loop with
 //!    `2 × C` workers would not offer twice the load: a refused worker asks
 //!    again at once, so it offers an unknown and much larger rate.
+//!    Before it, the same suite gets the same open loop at `1 × X`: the
+//!    baseline the overload's p99 is compared with. The closed loop's p99
+//!    in step 1 is no fair baseline: its clients wait for each answer, so
+//!    no request ever arrives to find the others queued, while an open
+//!    loop's arrivals bunch up as real callers' do.
 //!
-//! 3. The same open loop on the suite started again at its configured limit
+//! 3. The same `2 × X` on the suite started again at its configured limit
 //!    (256 by default, far above `C`), for contrast: what the limit buys.
 //!
-//! The report gives accepted requests' p50/p99 beside the at-capacity run's,
-//! how many were shed with `RESOURCE_EXHAUSTED` and how fast that answer
-//! came, and any other failure (there should be none), for both limits. Long-lived streams
+//! The report gives accepted requests' p50/p99 at 1× and 2×, how many were
+//! shed with `RESOURCE_EXHAUSTED` and how fast that answer came, and any
+//! other failure (there should be none), for both limits. Long-lived streams
 //! hold permits too: the notifications service follows the complaints feed
 //! with one watch stream and the crisis service with two, so the overloaded
 //! suite's limit is `C` plus those [`FEED_WATCHES`], leaving `C` for reads.
@@ -82,6 +87,8 @@ pub struct Answers {
 pub struct OfferedRun {
     /// The concurrency limit the suite ran with.
     pub concurrency_limit: usize,
+    /// Requests a second offered.
+    pub offered_per_s: f64,
     /// Requests sent in the measured time.
     pub sent: u64,
     /// Requests answered OK.
@@ -101,10 +108,11 @@ pub struct OverloadResult {
     pub ramp: Vec<RampStep>,
     /// The step taken as capacity.
     pub capacity: RampStep,
-    /// Requests a second offered: twice the capacity's throughput.
-    pub offered_per_s: f64,
     /// The suite limited to the capacity (`capacity.clients` plus the feed
-    /// watch streams); its fields sit at the top level of the JSON.
+    /// watch streams), offered the capacity's throughput: the baseline.
+    pub limited_at_capacity: OfferedRun,
+    /// The same suite offered twice the capacity's throughput; its fields
+    /// sit at the top level of the JSON.
     #[serde(flatten)]
     pub limited: OfferedRun,
     /// The same load on the suite at its configured limit.
@@ -164,8 +172,9 @@ fn capacity(steps: &[RampStep]) -> Option<&RampStep> {
     steps.iter().find(|s| s.throughput * RISING >= best)
 }
 
-/// Steps 2 and 3: offers twice the capacity's throughput to a suite
-/// limited to the capacity's clients, then to one at `configured_limit`.
+/// Steps 2 and 3: offers the capacity's throughput and then twice it to a
+/// suite limited to the capacity's clients, then twice it to one at
+/// `configured_limit`.
 pub async fn overload(
     offer: &Offer<'_>,
     configured_limit: usize,
@@ -179,14 +188,17 @@ pub async fn overload(
         "no request succeeded at any load: {:?}",
         capacity.errors
     );
-    let offered = (2.0 * capacity.throughput).max(1.0);
-    let limited = offer.run(capacity.clients + FEED_WATCHES, offered).await?;
-    let at_configured_limit = offer.run(configured_limit, offered).await?;
+    let limit = capacity.clients + FEED_WATCHES;
+    let once = capacity.throughput.max(1.0);
+    let twice = (2.0 * capacity.throughput).max(1.0);
+    let limited_at_capacity = offer.run(limit, once, "capacity").await?;
+    let limited = offer.run(limit, twice, "twice capacity").await?;
+    let at_configured_limit = offer.run(configured_limit, twice, "twice capacity").await?;
     Ok(OverloadResult {
         scenario: "get-complaint",
         ramp: steps,
         capacity,
-        offered_per_s: offered,
+        limited_at_capacity,
         limited,
         at_configured_limit,
     })
@@ -212,8 +224,9 @@ pub struct Offer<'a> {
 
 impl Offer<'_> {
     /// Starts the suite with a concurrency limit of `limit`, offers it
-    /// `offered` requests a second, and stops it.
-    async fn run(&self, limit: usize, offered: f64) -> anyhow::Result<OfferedRun> {
+    /// `offered` requests a second (`what`, for the progress line), and
+    /// stops it.
+    async fn run(&self, limit: usize, offered: f64, what: &str) -> anyhow::Result<OfferedRun> {
         let mut env = self.env.to_vec();
         env.push((
             "REDRESS_GRPC__CONCURRENCY_LIMIT".to_owned(),
@@ -238,7 +251,7 @@ impl Offer<'_> {
         // The feed followers connect and start their watch streams.
         tokio::time::sleep(Duration::from_secs(3)).await;
 
-        eprintln!("Offering {offered:.0} req/s (twice capacity) ...");
+        eprintln!("Offering {offered:.0} req/s ({what}) ...");
         let readers = scenarios::complaint_readers(self.target).await?;
         let channels = load::connect(&self.target.complaints, 2).await?;
         let outcome = open_loop::run(
@@ -261,6 +274,7 @@ impl Offer<'_> {
         };
         Ok(OfferedRun {
             concurrency_limit: limit,
+            offered_per_s: offered,
             sent: outcome.sent,
             accepted: answers(&outcome.accepted),
             shed: answers(&outcome.shed),
@@ -305,12 +319,16 @@ impl OverloadResult {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
-        for run in [&self.limited, &self.at_configured_limit] {
+        for (times, run) in [
+            (1, &self.limited_at_capacity),
+            (2, &self.limited),
+            (2, &self.at_configured_limit),
+        ] {
             out.push_str(&format!(
-                "At 2× ({:.0} req/s offered, limit {}, {} sent): accepted {} ({:.0}/s) \
+                "At {times}× ({:.0} req/s offered, limit {}, {} sent): accepted {} ({:.0}/s) \
                  p50 {:.2} ms p99 {:.2} ms; shed {} ({:.0}/s) p50 {:.2} ms p99 {:.2} ms; \
                  other failures {}\n",
-                self.offered_per_s,
+                run.offered_per_s,
                 run.concurrency_limit,
                 run.sent,
                 run.accepted.count,
