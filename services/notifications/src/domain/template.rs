@@ -3,6 +3,17 @@
 //! filters, `{% if %}`), rendered by `minijinja` with strict undefined
 //! variables and a bounded amount of work per render.
 //!
+//! The subset is enforced on the parsed template ([`subset`]), when it is
+//! saved and again before each render (a template stored before the check
+//! existed gets no further): no loops, no assignments, no macros or calls,
+//! no `~` or arithmetic, and only filters whose output is no longer than a
+//! small multiple of their input. Within it, what a render holds in memory
+//! is bounded by the template and its variables, whatever they are: `{% set
+//! a = a ~ a %}` forty times over would otherwise build a terabyte from a
+//! template of a few hundred bytes that minijinja's fuel lets through, and
+//! `| safe` or `{% autoescape false %}` would let a variable's HTML into the
+//! inbox unescaped.
+//!
 //! A template declares the variables it uses; besides them it may use
 //! `recipient` (`recipient.name`, `recipient.locale`), which every message
 //! has. A template using anything else is refused when it is saved
@@ -15,6 +26,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
+use minijinja::machinery::{self, WhitespaceConfig, ast};
+use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Error, State, UndefinedBehavior, Value};
 use serde::Serialize;
 
@@ -118,6 +131,7 @@ fn check_source(source: &str, declared: &BTreeSet<&str>) -> Result<(), String> {
             e.detail().unwrap_or("syntax error")
         )
     })?;
+    subset(source)?;
     let globals: BTreeSet<&str> = env.globals().map(|(name, _)| name).collect();
     let mut unknown: Vec<String> = template
         .undeclared_variables(true)
@@ -279,6 +293,7 @@ fn render_bounded(
     source: &str,
     context: &BTreeMap<&str, Value>,
 ) -> Result<String, RenderError> {
+    subset(source).map_err(RenderError::Failed)?;
     let template = env.template_from_named_str(name, source).map_err(failed)?;
     let mut out = Bounded(Vec::new());
     template
@@ -301,6 +316,172 @@ fn render_bounded(
         ));
     }
     Ok(text)
+}
+
+/// The filters a template may use: each gives text at most a few times
+/// longer than its input (a case change may turn one character into three)
+/// or a number, and none takes a width or a count. `replace` is limited
+/// further by [`check_replace`].
+pub const FILTERS: &[&str] = &[
+    "upper",
+    "lower",
+    "title",
+    "capitalize",
+    "trim",
+    "replace",
+    "default",
+    "d",
+    "length",
+    "count",
+    "first",
+    "last",
+    "int",
+    "float",
+    "abs",
+    "round",
+];
+
+/// What a template may use, for the message refusing anything else.
+pub const SUBSET: &str = "a template may use {{ … }}, {% if %} with {% elif %} and {% else %}, \
+    {% raw %}, comments, comparisons, and, or, not, in, is, \
+    and the filters upper, lower, title, capitalize, trim, replace (by text no longer than \
+    what it replaces), default, length, count, first, last, int, float, abs and round";
+
+/// Whether `source` keeps to the subset of Jinja a template may use (see
+/// the module's documentation); the first thing it uses beyond it, if not.
+/// A template that does not parse is not this function's to refuse (the
+/// compile reports it); it passes.
+// `SyntaxConfig` is a unit struct only while minijinja's `custom_syntax` is off.
+#[allow(clippy::default_constructed_unit_structs)]
+pub fn subset(source: &str) -> Result<(), String> {
+    let Ok(parsed) = machinery::parse(
+        source,
+        "<template>",
+        SyntaxConfig::default(),
+        WhitespaceConfig::default(),
+    ) else {
+        return Ok(());
+    };
+    statement(&parsed).map_err(|used| format!("uses {used}, which {SUBSET}"))
+}
+
+/// Refuses a statement beyond the subset, naming it.
+fn statement(stmt: &ast::Stmt<'_>) -> Result<(), String> {
+    match stmt {
+        ast::Stmt::Template(template) => template.children.iter().try_for_each(statement),
+        ast::Stmt::EmitRaw(_) => Ok(()),
+        ast::Stmt::EmitExpr(emit) => expression(&emit.expr),
+        ast::Stmt::IfCond(cond) => {
+            expression(&cond.expr)?;
+            cond.true_body
+                .iter()
+                .chain(&cond.false_body)
+                .try_for_each(statement)
+        }
+        ast::Stmt::ForLoop(_) => Err("{% for %}".to_owned()),
+        ast::Stmt::Set(_) | ast::Stmt::SetBlock(_) => Err("{% set %}".to_owned()),
+        ast::Stmt::WithBlock(_) => Err("{% with %}".to_owned()),
+        ast::Stmt::AutoEscape(_) => Err("{% autoescape %}".to_owned()),
+        ast::Stmt::FilterBlock(_) => Err("{% filter %}".to_owned()),
+        ast::Stmt::Do(_) => Err("{% do %}".to_owned()),
+        // Statements of minijinja features this build does not enable
+        // (macros, includes, loop controls), should another crate enable them.
+        #[allow(unreachable_patterns)]
+        _ => Err("a statement other than {% if %}".to_owned()),
+    }
+}
+
+/// Refuses an expression beyond the subset, naming what it uses.
+fn expression(expr: &ast::Expr<'_>) -> Result<(), String> {
+    use ast::BinOpKind as Op;
+    match expr {
+        ast::Expr::Var(_) | ast::Expr::Const(_) => Ok(()),
+        ast::Expr::Slice(slice) => {
+            expression(&slice.expr)?;
+            [&slice.start, &slice.stop, &slice.step]
+                .into_iter()
+                .flatten()
+                .try_for_each(expression)
+        }
+        ast::Expr::UnaryOp(op) => expression(&op.expr),
+        ast::Expr::BinOp(op) => match op.op {
+            Op::Concat => Err("~".to_owned()),
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::FloorDiv | Op::Rem | Op::Pow => {
+                Err("arithmetic (+, -, *, /, //, %, **)".to_owned())
+            }
+            Op::Eq
+            | Op::Ne
+            | Op::Lt
+            | Op::Lte
+            | Op::Gt
+            | Op::Gte
+            | Op::ScAnd
+            | Op::ScOr
+            | Op::In => {
+                expression(&op.left)?;
+                expression(&op.right)
+            }
+        },
+        ast::Expr::Compare(compare) => {
+            expression(&compare.expr)?;
+            compare.ops.iter().try_for_each(|op| expression(&op.expr))
+        }
+        ast::Expr::IfExpr(choice) => {
+            expression(&choice.test_expr)?;
+            expression(&choice.true_expr)?;
+            choice.false_expr.iter().try_for_each(expression)
+        }
+        ast::Expr::Filter(filter) => {
+            if !FILTERS.contains(&filter.name) {
+                return Err(format!("the filter {}", filter.name));
+            }
+            if filter.name == "replace" {
+                check_replace(&filter.args)?;
+            }
+            filter.expr.iter().try_for_each(expression)?;
+            arguments(&filter.args)
+        }
+        ast::Expr::Test(test) => {
+            expression(&test.expr)?;
+            arguments(&test.args)
+        }
+        ast::Expr::GetAttr(get) => expression(&get.expr),
+        ast::Expr::GetItem(get) => {
+            expression(&get.expr)?;
+            expression(&get.subscript_expr)
+        }
+        ast::Expr::Call(_) => Err("a function or method call".to_owned()),
+        ast::Expr::List(list) => list.items.iter().try_for_each(expression),
+        ast::Expr::Map(map) => map.keys.iter().chain(&map.values).try_for_each(expression),
+    }
+}
+
+fn arguments(args: &[ast::CallArg<'_>]) -> Result<(), String> {
+    args.iter().try_for_each(|arg| match arg {
+        ast::CallArg::Pos(expr)
+        | ast::CallArg::Kwarg(_, expr)
+        | ast::CallArg::PosSplat(expr)
+        | ast::CallArg::KwargSplat(expr) => expression(expr),
+    })
+}
+
+/// `replace` only by literal text no longer than the literal it replaces,
+/// so it never lengthens its input: `replace("", x)` puts `x` between every
+/// two characters, and a chain of such would grow geometrically.
+fn check_replace(args: &[ast::CallArg<'_>]) -> Result<(), String> {
+    let literal = |arg: &ast::CallArg<'_>| match arg {
+        ast::CallArg::Pos(ast::Expr::Const(value)) => value.value.as_str().map(str::len),
+        _ => None,
+    };
+    match args {
+        [from, to] => match (literal(from), literal(to)) {
+            (Some(from), Some(to)) if to <= from => Ok(()),
+            _ => Err(
+                "replace by anything but literal text no longer than what it replaces".to_owned(),
+            ),
+        },
+        _ => Err("replace with other than two arguments".to_owned()),
+    }
 }
 
 /// Output that refuses a write taking it beyond [`MAX_RENDERED`] bytes.
@@ -545,12 +726,121 @@ mod tests {
     }
 
     #[test]
-    fn a_runaway_template_stops() {
+    fn a_runaway_template_is_refused_when_saved_and_never_runs() {
         let body =
             "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
-        assert!(check("", body, &[]).is_empty());
-        let result = render("", body, &[], &vars(&[]), &ann(), None);
-        assert!(matches!(result, Err(RenderError::Failed(_))), "{result:?}");
+
+        let saved = check("", body, &[]);
+        let rendered = render("", body, &[], &vars(&[]), &ann(), None);
+
+        assert_eq!(saved.len(), 1, "{saved:?}");
+        assert!(
+            saved[0]
+                .1
+                .starts_with("uses {% for %}, which a template may use"),
+            "{saved:?}"
+        );
+        assert!(
+            matches!(&rendered, Err(RenderError::Failed(why)) if why.starts_with("uses {% for %}")),
+            "{rendered:?}"
+        );
+    }
+
+    #[test]
+    fn what_could_grow_without_bound_or_unescape_a_value_is_refused_and_named() {
+        let refused = [
+            ("{% set a = x %}{{ a }}", "{% set %}"),
+            ("{% set a %}{{ x }}{% endset %}", "{% set %}"),
+            ("{% with a = x %}{{ a }}{% endwith %}", "{% with %}"),
+            ("{% for c in x %}{{ c }}{% endfor %}", "{% for %}"),
+            (
+                "{% autoescape false %}{{ x }}{% endautoescape %}",
+                "{% autoescape %}",
+            ),
+            ("{% filter upper %}{{ x }}{% endfilter %}", "{% filter %}"),
+            ("{{ x ~ x }}", "~"),
+            ("{{ x * 100000000 }}", "arithmetic"),
+            ("{% if x + x %}y{% endif %}", "arithmetic"),
+            ("{{ range(10) }}", "a function or method call"),
+            ("{{ x | safe }}", "the filter safe"),
+            ("{{ x | e | upper | e }}", "the filter e"),
+            ("{{ x | join(x) }}", "the filter join"),
+            ("{{ x | center(1000000000) }}", "the filter center"),
+            ("{{ x | urlencode }}", "the filter urlencode"),
+            (
+                "{{ x | replace('', x) }}",
+                "replace by anything but literal text",
+            ),
+            (
+                "{{ x | replace('a', 'aa') }}",
+                "replace by anything but literal text",
+            ),
+            (
+                "{{ x | replace(x, '') }}",
+                "replace by anything but literal text",
+            ),
+            (
+                "{{ x | replace('a') }}",
+                "replace with other than two arguments",
+            ),
+            ("{{ [x | join(x)] }}", "the filter join"),
+            ("{{ x if x | safe else x }}", "the filter safe"),
+        ];
+        for (body, used) in refused {
+            let problems = check("", body, &declared(&["x"]));
+
+            assert_eq!(problems.len(), 1, "{body}: {problems:?}");
+            assert_eq!(problems[0].0, "body", "{body}");
+            assert!(
+                problems[0].1.starts_with(&format!("uses {used}")),
+                "{body}: {problems:?}"
+            );
+            assert!(problems[0].1.ends_with(SUBSET), "{body}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn the_subset_keeps_conditions_comparisons_and_shortening_filters() {
+        let body = "{# note #}{% raw %}{{ literal }}{% endraw %}\
+            {% if level is defined and level | int >= 2 and x not in ['a', 'b'] %}\
+            {{ x | replace('_', ' ') | title }}{% elif x == 'y' %}{{ x[0] | upper }}\
+            {% else %}{{ (x | default('none'))[1:] }}{{ x | length }}{% endif %}\
+            {{ 'yes' if x else 'no' }}{{ -1 | abs }}";
+
+        let problems = check(
+            "{{ x | trim | capitalize }}",
+            body,
+            &declared(&["x", "level"]),
+        );
+
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn every_template_the_migrations_seed_keeps_to_the_subset() {
+        let migrations = [
+            include_str!("../../migrations/20261122200003_default_templates.sql"),
+            include_str!("../../migrations/20261122200005_survey_invitation_token.sql"),
+            include_str!("../../migrations/20261122200006_crisis_statement_template.sql"),
+        ];
+        let mut seen = 0;
+        for sql in migrations {
+            // SQL string literals, with '' for a quote inside one, outside
+            // comments.
+            let code: Vec<&str> = sql
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("--"))
+                .collect();
+            let unquoted = code.join("\n").replace("''", "\u{1}");
+            for literal in unquoted.split('\'').skip(1).step_by(2) {
+                let literal = literal.replace('\u{1}', "'");
+                if literal.contains("{{") {
+                    seen += 1;
+                    assert_eq!(subset(&literal), Ok(()), "{literal}");
+                }
+            }
+        }
+        assert_eq!(seen, 19, "templates read from the migrations");
     }
 
     #[test]
