@@ -142,8 +142,24 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
             database_cpus,
             "PostgreSQL has its CPUs back"
         );
+        // How busy each side was, for every offered run; the suite's CPU
+        // carried the load.
+        for run in [
+            &overload["limited_at_capacity"],
+            overload,
+            &overload["at_configured_limit"],
+        ] {
+            let busy = &run["cpu_busy"];
+            let (suite_busy, generator_busy) = (
+                busy["suite"].as_f64().expect("the suite's CPU use"),
+                busy["generator"].as_f64().expect("the generator's CPU use"),
+            );
+            assert!(suite_busy > 0.0 && suite_busy <= 1.0, "{run:#}");
+            assert!((0.0..=1.0).contains(&generator_busy), "{run:#}");
+        }
     } else {
         assert!(report.get("placement").is_none(), "{report:#}");
+        assert!(overload.get("cpu_busy").is_none(), "{overload:#}");
     }
 }
 

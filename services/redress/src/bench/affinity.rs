@@ -14,6 +14,7 @@
 //! A server on another machine (or in another PID namespace) cannot be
 //! pinned; the bench says so and pins the suite alone.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -240,6 +241,74 @@ fn parent(pid: u32) -> Option<u32> {
     parent_in(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
+/// How busy each side of a [`Placement`] was over a stretch of a run: the
+/// share of its CPUs' time not idle, 0 to 1, whoever used it (the suite and
+/// PostgreSQL on the suite's CPUs; the generator, and anything else running,
+/// on the others).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct CpuBusy {
+    /// The suite's CPUs.
+    pub suite: f64,
+    /// The load generator's CPUs.
+    pub generator: f64,
+}
+
+/// Each CPU's busy and total time so far (in clock ticks), from
+/// `/proc/stat`; two readings give how busy CPUs were between them.
+#[derive(Debug, Clone, Default)]
+pub struct CpuTimes(BTreeMap<usize, (u64, u64)>);
+
+impl CpuTimes {
+    /// The counters now (empty where `/proc/stat` cannot be read).
+    pub fn now() -> Self {
+        std::fs::read_to_string("/proc/stat")
+            .map(|text| Self::parse(&text))
+            .unwrap_or_default()
+    }
+
+    /// The per-CPU lines of `/proc/stat` text (`cpu<N> user nice system
+    /// idle iowait irq softirq steal ...`); idle and iowait count as idle,
+    /// and guest time is already in user time.
+    fn parse(text: &str) -> Self {
+        let cpus = text.lines().filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let cpu = fields.next()?.strip_prefix("cpu")?.parse().ok()?;
+            let ticks: Vec<u64> = fields
+                .take(8)
+                .map(|f| f.parse().ok())
+                .collect::<Option<_>>()?;
+            let total: u64 = ticks.iter().sum();
+            let idle = ticks.get(3)? + ticks.get(4)?;
+            Some((cpu, (total - idle, total)))
+        });
+        Self(cpus.collect())
+    }
+
+    /// The share of `cpus`' time that was busy between `earlier` and this
+    /// reading; `None` when a CPU was not read or no time passed.
+    pub fn busy_since(&self, earlier: &CpuTimes, cpus: &CpuList) -> Option<f64> {
+        let (mut busy, mut total) = (0u64, 0u64);
+        for cpu in &cpus.0 {
+            let (busy_now, total_now) = self.0.get(cpu)?;
+            let (busy_then, total_then) = earlier.0.get(cpu)?;
+            busy += busy_now.checked_sub(*busy_then)?;
+            total += total_now.checked_sub(*total_then)?;
+        }
+        (total > 0).then(|| busy as f64 / total as f64)
+    }
+}
+
+impl Placement {
+    /// How busy the suite's and the generator's CPUs were between `earlier`
+    /// and `now`.
+    pub fn busy(&self, earlier: &CpuTimes, now: &CpuTimes) -> Option<CpuBusy> {
+        Some(CpuBusy {
+            suite: now.busy_since(earlier, &self.suite)?,
+            generator: now.busy_since(earlier, &self.generator)?,
+        })
+    }
+}
+
 /// The parent named in the text of a `/proc/<pid>/stat`.
 fn parent_in(stat: &str) -> Option<u32> {
     let (_, after_comm) = stat.rsplit_once(')')?;
@@ -275,6 +344,47 @@ mod tests {
             Some(17)
         );
         assert_eq!(parent_in("4242 (postgres"), None);
+    }
+
+    #[test]
+    fn cpu_busy_time_is_what_is_neither_idle_nor_waiting_on_io_between_two_readings() {
+        let earlier = CpuTimes::parse(
+            "cpu  300 0 100 1000 50 0 0 0 0 0\n\
+             cpu0 100 0 50 500 25 0 0 0 0 0\n\
+             cpu1 200 0 50 500 25 0 0 0 0 0\n\
+             intr 12345\n",
+        );
+        let later = CpuTimes::parse(
+            "cpu0 190 0 80 520 25 5 5 0 0 0\n\
+             cpu1 210 0 50 600 45 0 0 0 0 0\n",
+        );
+
+        let first = later.busy_since(&earlier, &CpuList(vec![0]));
+        let second = later.busy_since(&earlier, &CpuList(vec![1]));
+        let both = later.busy_since(&earlier, &CpuList(vec![0, 1]));
+
+        assert_eq!(first, Some(130.0 / 150.0));
+        assert_eq!(second, Some(10.0 / 130.0));
+        assert_eq!(both, Some(140.0 / 280.0));
+        assert_eq!(later.busy_since(&earlier, &CpuList(vec![2])), None);
+        assert_eq!(earlier.busy_since(&earlier, &CpuList(vec![0])), None);
+    }
+
+    #[test]
+    fn this_machine_s_cpu_times_are_read() {
+        let mine = sched_getaffinity(Pid::from_raw(0)).expect("this process's CPUs");
+        let cpu = (0..CpuSet::count())
+            .find(|&cpu| mine.is_set(cpu).unwrap_or(false))
+            .expect("a CPU");
+
+        let times = CpuTimes::now();
+
+        assert!(
+            times
+                .0
+                .get(&cpu)
+                .is_some_and(|(busy, total)| busy <= total && *total > 0)
+        );
     }
 
     #[test]

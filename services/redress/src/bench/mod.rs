@@ -336,7 +336,9 @@ pub async fn run(
     // The whole suite in one process, under load.
     let mut placement = args.suite_cpus.clone().map(Placement::new).transpose()?;
     // From pinning to the baseline in one block, so that the database
-    // server gets its CPUs back however the run ends.
+    // server gets its CPUs back however the run ends: finished, failed, or
+    // interrupted (Ctrl-C or SIGTERM drop the block, and with it the suite's
+    // processes, which are killed on drop).
     let measured = async {
         if let Some(placement) = &mut placement {
             eprintln!(
@@ -457,8 +459,11 @@ pub async fn run(
             }
         }
         Ok::<_, anyhow::Error>((results, overloaded, baselines))
-    }
-    .await;
+    };
+    let measured = tokio::select! {
+        measured = measured => measured,
+        () = redress_platform::grpc::shutdown_signal() => Err(anyhow::anyhow!("interrupted")),
+    };
     let released = match &placement {
         Some(placement) => placement.release_database(&bench_pool).await,
         None => Ok(()),

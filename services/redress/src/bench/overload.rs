@@ -34,7 +34,7 @@ use std::time::Duration;
 use redress_proto::complaints::v1 as pb;
 use redress_proto::complaints::v1::complaint_service_client::ComplaintServiceClient;
 
-use super::affinity::Placement;
+use super::affinity::{CpuBusy, CpuTimes, Placement};
 use super::load::{self, Measure, Shape, Turn};
 use super::open_loop::{self, quantile_ms};
 use super::process::Process;
@@ -97,6 +97,10 @@ pub struct OfferedRun {
     pub shed: Answers,
     /// Any other answer, by status code (expected: none).
     pub errors: BTreeMap<String, u64>,
+    /// How busy the suite's and the generator's CPUs were while loaded
+    /// (warm-up included), when the bench pinned them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_busy: Option<CpuBusy>,
 }
 
 /// The overload mode's findings.
@@ -254,6 +258,7 @@ impl Offer<'_> {
         eprintln!("Offering {offered:.0} req/s ({what}) ...");
         let readers = scenarios::complaint_readers(self.target).await?;
         let channels = load::connect(&self.target.complaints, 2).await?;
+        let before = CpuTimes::now();
         let outcome = open_loop::run(
             offered,
             self.warmup,
@@ -262,6 +267,9 @@ impl Offer<'_> {
             move |turn: Turn| get_complaint(turn, &readers, Some(REQUEST_DEADLINE)),
         )
         .await;
+        let cpu_busy = self
+            .placement
+            .and_then(|placement| placement.busy(&before, &CpuTimes::now()));
         suite.stop().await?;
 
         let seconds = outcome.elapsed.as_secs_f64().max(f64::EPSILON);
@@ -279,6 +287,7 @@ impl Offer<'_> {
             accepted: answers(&outcome.accepted),
             shed: answers(&outcome.shed),
             errors: outcome.errors,
+            cpu_busy,
         })
     }
 }
@@ -327,7 +336,7 @@ impl OverloadResult {
             out.push_str(&format!(
                 "At {times}× ({:.0} req/s offered, limit {}, {} sent): accepted {} ({:.0}/s) \
                  p50 {:.2} ms p99 {:.2} ms; shed {} ({:.0}/s) p50 {:.2} ms p99 {:.2} ms; \
-                 other failures {}\n",
+                 other failures {}{}\n",
                 run.offered_per_s,
                 run.concurrency_limit,
                 run.sent,
@@ -344,6 +353,11 @@ impl OverloadResult {
                 } else {
                     format!("{:?}", run.errors)
                 },
+                run.cpu_busy.map_or(String::new(), |busy| format!(
+                    "; CPUs busy: suite {:.0}%, generator {:.0}%",
+                    busy.suite * 100.0,
+                    busy.generator * 100.0
+                )),
             ));
         }
         out
