@@ -156,6 +156,12 @@ fn a_brief_overload_run_sheds_past_the_capacity_it_found_and_fails_nothing_else(
             );
             assert!(suite_busy > 0.0 && suite_busy <= 1.0, "{run:#}");
             assert!((0.0..=1.0).contains(&generator_busy), "{run:#}");
+            assert!(
+                busy["stolen"]
+                    .as_f64()
+                    .is_some_and(|s| (0.0..=1.0).contains(&s)),
+                "{run:#}"
+            );
         }
     } else {
         assert!(report.get("placement").is_none(), "{report:#}");

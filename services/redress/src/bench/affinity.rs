@@ -242,21 +242,35 @@ fn parent(pid: u32) -> Option<u32> {
 }
 
 /// How busy each side of a [`Placement`] was over a stretch of a run: the
-/// share of its CPUs' time not idle, 0 to 1, whoever used it (the suite and
+/// share of its CPUs' time spent running, 0 to 1, whoever ran (the suite and
 /// PostgreSQL on the suite's CPUs; the generator, and anything else running,
-/// on the others).
+/// on the others), and the share the hypervisor took for other machines.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct CpuBusy {
     /// The suite's CPUs.
     pub suite: f64,
     /// The load generator's CPUs.
     pub generator: f64,
+    /// Every CPU of the placement: time stolen by the hypervisor, when this
+    /// machine is virtual (a busy neighbour shows here).
+    pub stolen: f64,
 }
 
-/// Each CPU's busy and total time so far (in clock ticks), from
-/// `/proc/stat`; two readings give how busy CPUs were between them.
+/// One CPU's counters so far, in clock ticks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Ticks {
+    /// Running anything.
+    busy: u64,
+    /// Taken by the hypervisor.
+    stolen: u64,
+    /// Everything, idle included.
+    total: u64,
+}
+
+/// Each CPU's busy, stolen and total time so far, from `/proc/stat`; two
+/// readings give how busy CPUs were between them.
 #[derive(Debug, Clone, Default)]
-pub struct CpuTimes(BTreeMap<usize, (u64, u64)>);
+pub struct CpuTimes(BTreeMap<usize, Ticks>);
 
 impl CpuTimes {
     /// The counters now (empty where `/proc/stat` cannot be read).
@@ -268,7 +282,7 @@ impl CpuTimes {
 
     /// The per-CPU lines of `/proc/stat` text (`cpu<N> user nice system
     /// idle iowait irq softirq steal ...`); idle and iowait count as idle,
-    /// and guest time is already in user time.
+    /// steal as stolen, and guest time is already in user time.
     fn parse(text: &str) -> Self {
         let cpus = text.lines().filter_map(|line| {
             let mut fields = line.split_whitespace();
@@ -277,24 +291,47 @@ impl CpuTimes {
                 .take(8)
                 .map(|f| f.parse().ok())
                 .collect::<Option<_>>()?;
-            let total: u64 = ticks.iter().sum();
-            let idle = ticks.get(3)? + ticks.get(4)?;
-            Some((cpu, (total - idle, total)))
+            let [user, nice, system, idle, iowait, irq, softirq, steal] = ticks[..] else {
+                return None;
+            };
+            let busy = user + nice + system + irq + softirq;
+            Some((
+                cpu,
+                Ticks {
+                    busy,
+                    stolen: steal,
+                    total: busy + idle + iowait + steal,
+                },
+            ))
         });
         Self(cpus.collect())
     }
 
-    /// The share of `cpus`' time that was busy between `earlier` and this
-    /// reading; `None` when a CPU was not read or no time passed.
-    pub fn busy_since(&self, earlier: &CpuTimes, cpus: &CpuList) -> Option<f64> {
-        let (mut busy, mut total) = (0u64, 0u64);
+    /// `cpus`' ticks between `earlier` and this reading; `None` when a CPU
+    /// was not read or no time passed.
+    fn since(&self, earlier: &CpuTimes, cpus: &CpuList) -> Option<Ticks> {
+        let mut sum = Ticks::default();
         for cpu in &cpus.0 {
-            let (busy_now, total_now) = self.0.get(cpu)?;
-            let (busy_then, total_then) = earlier.0.get(cpu)?;
-            busy += busy_now.checked_sub(*busy_then)?;
-            total += total_now.checked_sub(*total_then)?;
+            let (now, then) = (self.0.get(cpu)?, earlier.0.get(cpu)?);
+            sum.busy += now.busy.checked_sub(then.busy)?;
+            sum.stolen += now.stolen.checked_sub(then.stolen)?;
+            sum.total += now.total.checked_sub(then.total)?;
         }
-        (total > 0).then(|| busy as f64 / total as f64)
+        (sum.total > 0).then_some(sum)
+    }
+
+    /// The share of `cpus`' time spent running between `earlier` and this
+    /// reading.
+    pub fn busy_since(&self, earlier: &CpuTimes, cpus: &CpuList) -> Option<f64> {
+        self.since(earlier, cpus)
+            .map(|ticks| ticks.busy as f64 / ticks.total as f64)
+    }
+
+    /// The share of `cpus`' time the hypervisor took between `earlier` and
+    /// this reading.
+    pub fn stolen_since(&self, earlier: &CpuTimes, cpus: &CpuList) -> Option<f64> {
+        self.since(earlier, cpus)
+            .map(|ticks| ticks.stolen as f64 / ticks.total as f64)
     }
 }
 
@@ -305,6 +342,7 @@ impl Placement {
         Some(CpuBusy {
             suite: now.busy_since(earlier, &self.suite)?,
             generator: now.busy_since(earlier, &self.generator)?,
+            stolen: now.stolen_since(earlier, &self.allowed)?,
         })
     }
 }
@@ -347,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn cpu_busy_time_is_what_is_neither_idle_nor_waiting_on_io_between_two_readings() {
+    fn cpu_busy_time_is_what_is_neither_idle_waiting_on_io_nor_stolen_between_two_readings() {
         let earlier = CpuTimes::parse(
             "cpu  300 0 100 1000 50 0 0 0 0 0\n\
              cpu0 100 0 50 500 25 0 0 0 0 0\n\
@@ -356,16 +394,18 @@ mod tests {
         );
         let later = CpuTimes::parse(
             "cpu0 190 0 80 520 25 5 5 0 0 0\n\
-             cpu1 210 0 50 600 45 0 0 0 0 0\n",
+             cpu1 210 0 50 600 45 0 0 20 0 0\n",
         );
 
         let first = later.busy_since(&earlier, &CpuList(vec![0]));
         let second = later.busy_since(&earlier, &CpuList(vec![1]));
         let both = later.busy_since(&earlier, &CpuList(vec![0, 1]));
+        let stolen = later.stolen_since(&earlier, &CpuList(vec![0, 1]));
 
         assert_eq!(first, Some(130.0 / 150.0));
-        assert_eq!(second, Some(10.0 / 130.0));
-        assert_eq!(both, Some(140.0 / 280.0));
+        assert_eq!(second, Some(10.0 / 150.0));
+        assert_eq!(both, Some(140.0 / 300.0));
+        assert_eq!(stolen, Some(20.0 / 300.0));
         assert_eq!(later.busy_since(&earlier, &CpuList(vec![2])), None);
         assert_eq!(earlier.busy_since(&earlier, &CpuList(vec![0])), None);
     }
@@ -383,7 +423,7 @@ mod tests {
             times
                 .0
                 .get(&cpu)
-                .is_some_and(|(busy, total)| busy <= total && *total > 0)
+                .is_some_and(|t| t.busy + t.stolen <= t.total && t.total > 0)
         );
     }
 

@@ -354,9 +354,10 @@ impl OverloadResult {
                     format!("{:?}", run.errors)
                 },
                 run.cpu_busy.map_or(String::new(), |busy| format!(
-                    "; CPUs busy: suite {:.0}%, generator {:.0}%",
+                    "; CPUs busy: suite {:.0}%, generator {:.0}%, stolen {:.0}%",
                     busy.suite * 100.0,
-                    busy.generator * 100.0
+                    busy.generator * 100.0,
+                    busy.stolen * 100.0
                 )),
             ));
         }
