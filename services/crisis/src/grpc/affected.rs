@@ -506,3 +506,6 @@ fn link_to_wire(link: &Link) -> pb::CustomerLink {
         complete_time: timestamp_opt(link.complete_time),
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -480,3 +480,6 @@ impl CrisisApi {
         })
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -437,6 +437,9 @@ fn action_code(action: Action) -> &'static str {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -4,6 +4,8 @@
 //! field once (an over-long list once, as a whole) and no field that was
 //! fine; an accepted profile, shown on the wire, reads back as itself.
 
+use std::collections::BTreeMap;
+
 use super::*;
 use crate::domain::grading::ValueGrade;
 use crate::domain::lifecycle::LifecycleStage;
@@ -177,6 +179,60 @@ fn record(profile: &Profile, now: Timestamp) -> CustomerRecord {
     }
 }
 
+/// One entry of a contact point list: a good e-mail address (with whether
+/// it is verified and its label), or one bad in a single way.
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    Good(bool, &'static str),
+    NoAddress,
+    BadEmail,
+    BadLabel,
+    /// The same address as every other `Repeated`, in another case.
+    Repeated,
+}
+
+/// Contact point lists of a usual length or about as long as the cap
+/// allows, either all good or with bad entries among them.
+fn contact_point_entries() -> impl Strategy<Value = Vec<Entry>> {
+    let label = prop_oneof![Just(""), Just("home"), Just(" work ")];
+    let good = (any::<bool>(), label)
+        .prop_map(|(verified, label)| Entry::Good(verified, label))
+        .boxed();
+    let any_entry = prop_oneof![
+        8 => good.clone(),
+        1 => Just(Entry::NoAddress),
+        1 => Just(Entry::BadEmail),
+        1 => Just(Entry::BadLabel),
+        1 => Just(Entry::Repeated),
+    ]
+    .boxed();
+    let near_cap = MAX_CONTACT_POINTS - 1..MAX_CONTACT_POINTS + 3;
+    prop_oneof![
+        1 => vec(good.clone(), 0..4),
+        1 => vec(any_entry.clone(), 0..4),
+        2 => vec(good, near_cap.clone()),
+        1 => vec(any_entry, near_cap),
+    ]
+}
+
+/// The contact point the `i`th `entry` stands for.
+fn entry_point(i: usize, entry: Entry) -> pb::ContactPoint {
+    use pb::contact_point::Point;
+    let (point, verified, label) = match entry {
+        Entry::Good(verified, label) => (Some(format!("c{i}@example.com")), verified, label),
+        Entry::NoAddress => (None, false, ""),
+        Entry::BadEmail => (Some(format!("c{i} at example")), false, ""),
+        Entry::BadLabel => (Some(format!("c{i}@example.com")), false, "home\0"),
+        Entry::Repeated if i.is_multiple_of(2) => (Some("Dup@Example.com".into()), false, ""),
+        Entry::Repeated => (Some("dup@EXAMPLE.com".into()), false, ""),
+    };
+    pb::ContactPoint {
+        point: point.map(Point::Email),
+        verified,
+        label: label.into(),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -314,6 +370,69 @@ proptest! {
                 .iter()
                 .find(|p| p.purpose == consent.purpose && p.granted == consent.granted);
             prop_assert_eq!(consent.update_time, before.map_or(now, |p| p.update_time));
+        }
+    }
+    #[test]
+    fn a_contact_point_list_over_its_cap_is_one_violation_on_the_list_and_within_it_never(
+        entries in contact_point_entries(),
+        earlier in any::<bool>(),
+    ) {
+        let points: Vec<pb::ContactPoint> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| entry_point(i, *e))
+            .collect();
+        let mut v = FieldViolations::new();
+        if earlier {
+            v.add("customer.display_name", "is required");
+        }
+
+        let read =
+            parse_contact_points(&points, "customer.contact_points", DefaultRegion::US, &mut v);
+
+        let mut expected = BTreeMap::new();
+        if earlier {
+            expected.insert("customer.display_name".to_owned(), 1);
+        }
+        let over = points.len() > MAX_CONTACT_POINTS;
+        if over {
+            expected.insert("customer.contact_points".to_owned(), 1);
+        } else {
+            let mut repeated = false;
+            for (i, entry) in entries.iter().enumerate() {
+                let field = match entry {
+                    Entry::Good(..) => continue,
+                    Entry::Repeated if !repeated => {
+                        repeated = true;
+                        continue;
+                    }
+                    Entry::NoAddress | Entry::Repeated => format!("customer.contact_points[{i}]"),
+                    Entry::BadEmail => format!("customer.contact_points[{i}].email"),
+                    Entry::BadLabel => format!("customer.contact_points[{i}].label"),
+                };
+                expected.insert(field, 1);
+            }
+        }
+        let named = v.counted();
+        let bad_entries = named.len() - usize::from(earlier);
+        prop_assert_eq!(named, expected);
+        prop_assert_eq!(read.is_some(), bad_entries == 0);
+        if let Some(kept) = read {
+            prop_assert_eq!(kept.len(), entries.len());
+            for ((i, given), point) in points.iter().enumerate().zip(&kept) {
+                let email = match &given.point {
+                    Some(pb::contact_point::Point::Email(e)) => Some(e.as_str()),
+                    _ => None,
+                };
+                prop_assert!(
+                    matches!(&point.address, ContactAddress::Email(e) if Some(e.as_str()) == email),
+                    "contact point {} was read as {:?}",
+                    i,
+                    point.address
+                );
+                prop_assert_eq!(point.verified, given.verified);
+                prop_assert_eq!(point.label.as_str(), given.label.trim());
+            }
         }
     }
 }
