@@ -14,6 +14,8 @@ mod convert;
 mod crises;
 mod feed;
 mod plans;
+#[cfg(test)]
+mod props_support;
 mod record;
 mod statements;
 mod warnings;

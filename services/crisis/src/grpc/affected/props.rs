@@ -7,46 +7,16 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::grpc::props_support::name_of;
 use proptest::collection::vec;
 use proptest::prelude::*;
-
-/// An id, often one of a few so that lists name some twice.
-fn id() -> impl Strategy<Value = Uuid> {
-    prop_oneof![3 => any::<u128>(), 1 => 0u128..4].prop_map(Uuid::from_u128)
-}
-
-/// A name made from an id: mostly `{prefix}{id}`, sometimes another
-/// spelling of the id, another resource's or a wrong prefix, a NUL, or any
-/// text (too short to be a name).
-fn name_of(
-    prefix: &'static str,
-    wrong: [&'static str; 2],
-) -> impl Strategy<Value = (Uuid, String)> {
-    let spelled = (id(), 0usize..14).prop_map(move |(id, how)| {
-        let name = match how {
-            0..=6 => format!("{prefix}{id}"),
-            7 => format!("{prefix}{}", id.hyphenated().to_string().to_uppercase()),
-            8 => format!("{prefix}{}", id.braced()),
-            9 => format!("{prefix}{}", id.simple()),
-            10 => format!("{}{id}", wrong[0]),
-            11 => format!("{}{id}", wrong[1]),
-            12 => format!("{prefix}{id}\0"),
-            _ => format!(" {prefix}{id}"),
-        };
-        (id, name)
-    });
-    prop_oneof![
-        8 => spelled,
-        1 => (id(), prop_oneof![Just(String::new()), ".{0,40}"]),
-    ]
-}
 
 /// Names of a usual number, none, or about as many as the cap allows.
 fn names_of(
     prefix: &'static str,
     wrong: [&'static str; 2],
 ) -> impl Strategy<Value = Vec<(Uuid, String)>> {
-    let name = name_of(prefix, wrong).boxed();
+    let name = name_of(prefix, "", wrong).boxed();
     prop_oneof![
         1 => Just(Vec::new()),
         6 => vec(name.clone(), 1..6),

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::grpc::props_support::bad_text;
 use proptest::prelude::*;
 
 /// Any text a caller may send: words, control characters and NUL, odd
@@ -40,12 +41,6 @@ fn team_member_message() -> impl Strategy<Value = pb::TeamMember> {
             duties,
             assign_time: None,
         })
-}
-
-/// Whether `convert::text` refuses `value`: blank when required, too long,
-/// or holding a NUL.
-fn bad_text(value: &str, max: usize, required: bool) -> bool {
-    (required && value.trim().is_empty()) || value.chars().count() > max || value.contains('\0')
 }
 
 proptest! {

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::grpc::props_support::bad_text;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use redress_platform::wire;
@@ -96,12 +97,6 @@ fn template() -> impl Strategy<Value = pb::PlanTemplate> {
                 ..pb::PlanTemplate::default()
             },
         )
-}
-
-/// Whether `convert::text` refuses `value`: blank when required, too long,
-/// or holding a NUL.
-fn bad_text(value: &str, max: usize, required: bool) -> bool {
-    (required && value.trim().is_empty()) || value.chars().count() > max || value.contains('\0')
 }
 
 /// Whether a span is good: given, whole seconds, positive, within a year.

@@ -7,40 +7,13 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::grpc::props_support::name_of;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-/// An id, often one of a few so that a report names some twice.
-fn id() -> impl Strategy<Value = Uuid> {
-    prop_oneof![3 => any::<u128>(), 1 => 0u128..4].prop_map(Uuid::from_u128)
-}
-
-/// A complaint's name made from an id: mostly `complaints/{id}`, sometimes
-/// another spelling of the id, a wrong prefix, a NUL, or any text (too
-/// short to be a name).
-fn complaint_name() -> impl Strategy<Value = (Uuid, String)> {
-    let spelled = (id(), 0usize..13).prop_map(|(id, how)| {
-        let name = match how {
-            0..=5 => format!("complaints/{id}"),
-            6 => format!("complaints/{}", id.hyphenated().to_string().to_uppercase()),
-            7 => format!("complaints/{}", id.braced()),
-            8 => format!("complaints/{}", id.simple()),
-            9 => format!("complaint/{id}"),
-            10 => format!("customers/{id}"),
-            11 => format!("complaints/{id}\0"),
-            _ => format!("complaints/{id} "),
-        };
-        (id, name)
-    });
-    prop_oneof![
-        8 => spelled,
-        1 => (id(), prop_oneof![Just(String::new()), ".{0,40}"]),
-    ]
-}
-
 /// The names of a usual report, or about as many as the cap allows.
 fn complaint_names() -> impl Strategy<Value = Vec<(Uuid, String)>> {
-    let name = complaint_name().boxed();
+    let name = name_of("complaints/", "", ["complaint/", "customers/"]).boxed();
     prop_oneof![
         3 => vec(name.clone(), 0..5),
         2 => vec(name, MAX_COMPLAINTS - 1..MAX_COMPLAINTS + 3),
