@@ -800,6 +800,16 @@ mod tests {
     }
 
     #[test]
+    fn the_message_refusing_a_template_names_every_filter_it_may_use() {
+        for filter in FILTERS.iter().filter(|f| **f != "d") {
+            assert!(
+                SUBSET.contains(&format!(" {filter}")),
+                "{filter} is allowed but not named in: {SUBSET}"
+            );
+        }
+    }
+
+    #[test]
     fn the_subset_keeps_conditions_comparisons_and_shortening_filters() {
         let body = "{# note #}{% raw %}{{ literal }}{% endraw %}\
             {% if level is defined and level | int >= 2 and x not in ['a', 'b'] %}\
